@@ -1,0 +1,3 @@
+from pica.cli import app
+
+app(prog_name="pica")

@@ -1,0 +1,212 @@
+"""The one orchestration point: run the extractors for the inputs given, judge, report."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pica import __version__, knowledge
+from pica.evidence import ApiUse, Evidence, Party, PolicyEvidence
+from pica.extract.errors import InputError
+from pica.report import Report
+from pica.rules import run_rules
+
+Progress = Callable[[str], None]
+
+
+def _attribute(uses: tuple[ApiUse, ...], sdk_for_class: Callable[[str], Any]) -> tuple[ApiUse, ...]:
+    """Mark each call site with the SDK whose code makes it; the rest is the app's own."""
+    out = []
+    for use in uses:
+        entry = sdk_for_class(use.caller_class)
+        if entry is None:
+            out.append(use)
+        else:
+            out.append(dataclasses.replace(use, party=Party.THIRD, sdk=entry.id))
+    return tuple(out)
+
+
+def _pi_by_party(evidence: Evidence) -> dict[str, dict[str, list[str]]]:
+    names = {s.sdk_id: s.name for s in evidence.sdks}
+    result: dict[str, dict[str, list[str]]] = {}
+    for use in evidence.api_uses:
+        party = "app" if use.sdk is None else names.get(use.sdk, use.sdk)
+        sites = result.setdefault(party, {}).setdefault(use.pi_type, [])
+        site = f"{use.caller} → {use.api}"
+        if site not in sites:
+            sites.append(site)
+    return result
+
+
+def check_category(category: str | None) -> str | None:
+    if category is None:
+        return None
+    categories = knowledge.app_categories()
+    if category in categories:
+        return category
+    by_name = {c.name_zh: c.id for c in categories.values()}
+    by_number = {str(c.number): c.id for c in categories.values()}
+    if category in by_name:
+        return by_name[category]
+    if category in by_number:
+        return by_number[category]
+    raise InputError(
+        f"unknown category {category!r}: use one of the 39 ids listed by 'pica categories'"
+    )
+
+
+def gather(
+    apk: str | os.PathLike[str] | None = None,
+    policy: str | os.PathLike[str] | None = None,
+    category: str | None = None,
+    progress: Progress | None = None,
+    reachability: bool = False,
+) -> Evidence:
+    """Run the extractors for the inputs given and assemble the Evidence."""
+    step = progress or (lambda _msg: None)
+    evidence = Evidence(category=check_category(category))
+    if apk is None and policy is None:
+        raise InputError("nothing to audit: give an APK, a policy, or both")
+    if apk is not None:
+        from pica.extract.apk import extract as extract_apk
+        from pica.knowledge.sdks import detect_sdks, sdk_for_class
+
+        facts = extract_apk(apk, progress=step)
+        step("third-party SDKs")
+        sdks = detect_sdks(
+            facts.class_names,
+            [c.name for c in facts.components] + [facts.manifest.application_class or ""],
+            facts.native_libs,
+            [h.host for h in facts.hosts],
+        )
+        evidence.inputs["apk"] = Path(apk).name
+        evidence.app = facts.app
+        evidence.permissions = facts.permissions
+        evidence.components = facts.components
+        evidence.api_uses = _attribute(facts.api_uses, sdk_for_class)
+        evidence.hosts = facts.hosts
+        evidence.embedded_policies = facts.embedded_policies
+        evidence.resource_strings = facts.resource_strings
+        evidence.sdks = tuple(sdks)
+        if reachability:
+            from pica.extract.apk.reachability import pre_ui_paths
+
+            step("pre-consent reachability")
+            evidence.reachable = tuple(pre_ui_paths(facts, sdk_for_class))
+        if policy is None and facts.policy_file_text:
+            from pica.extract.policy import extract_text
+
+            location, text = next(iter(facts.policy_file_text.items()))
+            step("embedded privacy policy")
+            evidence.policy = extract_text(text, name=f"{Path(apk).name}!/{location}")
+            evidence.inputs["policy"] = f"{Path(apk).name}!/{location}"
+    if policy is not None:
+        from pica.extract.policy import extract as extract_policy
+
+        step("privacy policy")
+        evidence.policy = extract_policy(policy)
+        evidence.inputs["policy"] = str(policy) if "://" in str(policy) else Path(policy).name
+    return evidence
+
+
+def _input_rows(evidence: Evidence) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    if evidence.app:
+        rows.append(
+            {
+                "kind": "apk",
+                "name": evidence.app.file_name,
+                "sha256": evidence.app.sha256,
+                "size": evidence.app.size,
+            }
+        )
+    if evidence.policy is not None:
+        rows.append(
+            {
+                "kind": "policy",
+                "name": evidence.inputs.get("policy", ""),
+                "sha256": "",
+                "size": len(evidence.policy.text),
+            }
+        )
+    return rows
+
+
+def build_report(evidence: Evidence) -> Report:
+    """Judge every item and wrap the findings with what a reader needs to check them."""
+    findings = run_rules(evidence)
+    category = None
+    if evidence.category:
+        c = knowledge.app_categories()[evidence.category]
+        category = {"id": c.id, "number": c.number, "name_zh": c.name_zh, "name_en": c.name_en}
+    policy_summary = None
+    if evidence.policy is not None:
+        policy_summary = {
+            "location": evidence.policy.location,
+            "characters": len(evidence.policy.text),
+            "statements": len(evidence.policy.statements),
+        }
+    stats: dict[str, Any] = {}
+    if evidence.app:
+        stats = {
+            "dex_files": len(evidence.app.dex_files),
+            "classes": evidence.app.class_count,
+            "method_ids": evidence.app.method_count,
+            "sensitive_call_sites": len(evidence.api_uses),
+            "hosts": len(evidence.hosts),
+            "pre_ui_paths": None if evidence.reachable is None else len(evidence.reachable),
+        }
+    return Report(
+        tool_version=__version__,
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        inputs=_input_rows(evidence),
+        findings=findings,
+        app=dataclasses.asdict(evidence.app) if evidence.app else None,
+        category=category,
+        permissions=[
+            {
+                "name": p.name,
+                "protection": p.protection,
+                "pi_types": list(p.pi_types),
+                "source": p.source,
+            }
+            for p in evidence.permissions
+        ],
+        sdks=[
+            {
+                "id": s.sdk_id,
+                "name": s.name,
+                "name_zh": s.name_zh,
+                "vendor": s.vendor,
+                "category": s.category,
+                "chinese": s.chinese,
+                "signals": list(s.signals),
+                "pi_types": list(s.pi_types),
+                "reached_pi": sorted({u.pi_type for u in evidence.api_uses if u.sdk == s.sdk_id}),
+                "policy_url": s.policy_url,
+            }
+            for s in evidence.sdks
+        ],
+        pi_by_party=_pi_by_party(evidence),
+        policy=policy_summary,
+        stats=stats,
+    )
+
+
+def audit(
+    apk: str | os.PathLike[str] | None = None,
+    policy: str | os.PathLike[str] | None = None,
+    category: str | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Audit an app (APK and/or policy) against all 31 items and return the report."""
+    return build_report(gather(apk, policy, category, progress))
+
+
+def policy_only(policy: PolicyEvidence) -> Evidence:
+    """Evidence holding just an already-extracted policy (for tests and the web form)."""
+    return Evidence(inputs={"policy": policy.location}, policy=policy)

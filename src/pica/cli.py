@@ -1,0 +1,205 @@
+"""Command line: thin calls into audit, render and knowledge.
+
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad input.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from pica import __version__, knowledge
+from pica.audit import audit as run_audit
+from pica.extract.errors import InputError
+from pica.report import SEVERITY, Report, Verdict
+
+app = typer.Typer(
+    name="pica",
+    help="pica — Personal Information Compliance Auditor: audit Android apps and privacy policies "
+    "against the 2019 App违法违规收集使用个人信息行为认定方法 (31 items).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+
+class Format(StrEnum):
+    html = "html"
+    json = "json"
+    md = "md"
+    sarif = "sarif"
+
+
+class FailOn(StrEnum):
+    violation = "violation"
+    inconclusive = "inconclusive"
+    never = "never"
+
+
+SUFFIX = {Format.html: ".html", Format.json: ".json", Format.md: ".md", Format.sarif: ".sarif"}
+
+
+def demo_apk() -> Path:
+    return Path(str(resources.files("pica.demo").joinpath("settings_apk-debug.apk")))
+
+
+@contextmanager
+def _progress(enabled: bool):
+    """A rich progress display on a terminal; silence otherwise (CI logs stay clean)."""
+    if not enabled:
+        yield lambda _msg: None
+        return
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("auditing", total=None)
+        yield lambda msg: progress.update(task, description=msg)
+
+
+def _pick_format(fmt: Format | None, out: Path | None) -> Format:
+    if fmt is not None:
+        return fmt
+    if out is not None:
+        for candidate, suffix in SUFFIX.items():
+            if out.suffix.lower() == suffix or (
+                candidate is Format.sarif and out.name.endswith(".sarif.json")
+            ):
+                return candidate
+    return Format.html
+
+
+def _write(data: bytes, out: Path) -> None:
+    """Write the report atomically: a crash never leaves a half-written or clobbered file."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".pica-", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _summary(report: Report, out: Path) -> None:
+    counts = report.counts()
+    parts = [f"{counts[v.value]} {v.value}" for v in Verdict if counts[v.value]]
+    err.print(f"[bold]pica[/bold]: {len(report.findings)} items — " + ", ".join(parts))
+    err.print(f"report written to {out}")
+
+
+def _exit_code(report: Report, fail_on: FailOn) -> int:
+    if fail_on is FailOn.never:
+        return 0
+    threshold = SEVERITY[Verdict(fail_on.value)]
+    return 1 if report.worst_severity() >= threshold else 0
+
+
+def _finish(report: Report, fmt: Format, out: Path | None, fail_on: FailOn) -> None:
+    from pica.render import render
+
+    target = out or Path("pica-report" + SUFFIX[fmt])
+    _write(render(report, fmt.value), target)
+    _summary(report, target)
+    raise typer.Exit(_exit_code(report, fail_on))
+
+
+def _fail(message: str) -> None:
+    err.print(f"pica: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def audit(
+    apk: Annotated[
+        Path | None, typer.Argument(help="The APK to audit.", show_default=False)
+    ] = None,
+    policy: Annotated[
+        str | None,
+        typer.Option("--policy", help="Privacy policy: .html/.pdf/.txt file or http(s) URL."),
+    ] = None,
+    category: Annotated[
+        str | None,
+        typer.Option("--category", help="App type of the 2021 provisions (see 'pica categories')."),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Report file.")] = None,
+    fmt: Annotated[
+        Format | None, typer.Option("--format", help="Report format (default: from -o, else html).")
+    ] = None,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 when a finding is at or above this.")
+    ] = FailOn.violation,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Audit the demo app shipped with pica.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Audit an APK (and optionally its privacy policy) against all 31 items."""
+    if demo:
+        apk = demo_apk()
+    if apk is None and policy is None:
+        _fail("give an APK to audit (or --demo, or --policy)")
+    chosen = _pick_format(fmt, output)
+    try:
+        with _progress(not quiet and err.is_terminal) as step:
+            report = run_audit(apk=apk, policy=policy, category=category, progress=step)
+    except InputError as exc:
+        _fail(str(exc))
+    except MemoryError:
+        _fail("input too large to analyse within memory limits")
+    _finish(report, chosen, output, fail_on)
+
+
+@app.command("policy")
+def policy_command(
+    source: Annotated[
+        str, typer.Argument(help="Privacy policy: .html/.pdf/.txt file or http(s) URL.")
+    ],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Report file.")] = None,
+    fmt: Annotated[Format | None, typer.Option("--format", help="Report format.")] = None,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on")] = FailOn.violation,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Audit a privacy policy alone: the full 31-item report, policy items judged."""
+    chosen = _pick_format(fmt, output)
+    try:
+        with _progress(not quiet and err.is_terminal) as step:
+            report = run_audit(policy=source, progress=step)
+    except InputError as exc:
+        _fail(str(exc))
+    _finish(report, chosen, output, fail_on)
+
+
+@app.command()
+def categories() -> None:
+    """List the 39 app types of the 2021 necessary-PI provisions (ids for --category)."""
+    for cat in sorted(knowledge.app_categories().values(), key=lambda c: c.number):
+        typer.echo(f"{cat.number:>2}  {cat.id:<28} {cat.name_zh}  ({cat.name_en})")
+
+
+@app.command()
+def version() -> None:
+    """Print pica's version."""
+    typer.echo(__version__)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

@@ -1,0 +1,1 @@
+"""Evaluation scripts: measure pica's analysers on labelled data (never shipped data)."""

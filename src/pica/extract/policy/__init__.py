@@ -1,0 +1,88 @@
+"""Privacy-policy extraction: HTML (any charset), PDF, plain text or an http(s) URL ->
+``pica.evidence.PolicyEvidence`` (sentences as ``PolicyStatement`` plus a ``PolicyProfile``).
+
+    from pica.extract.policy import extract, extract_text
+    ev = extract("policy.html")            # or bytes, or "https://…"
+    ev.profile.readability.body_font_px
+"""
+
+from __future__ import annotations
+
+import os
+
+from pica.evidence import PolicyEvidence, PolicyStatement, Span
+from pica.extract.errors import InputError
+from pica.extract.policy.document import Document
+from pica.extract.policy.html import parse_html
+from pica.extract.policy.lexicon import lexicon
+from pica.extract.policy.load import DEFAULT_MAX_BYTES, decode_bytes, read_source, sniff_kind
+from pica.extract.policy.pdf import parse_pdf
+from pica.extract.policy.profile import PolicyProfile, build_profile
+from pica.extract.policy.statements import analyse
+from pica.extract.policy.structure import build, text_blocks
+
+__all__ = ["extract", "extract_text", "PolicyProfile", "InputError", "DEFAULT_MAX_BYTES"]
+
+MAX_TEXT_CHARS = 10_000_000
+
+
+def extract(
+    source: str | os.PathLike[str] | bytes,
+    *,
+    name: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float = 15.0,
+) -> PolicyEvidence:
+    """Read a policy from a file path, raw bytes or an http(s) URL. Raises ``InputError``."""
+    raw = read_source(source, name=name, max_bytes=max_bytes, timeout=timeout)
+    kind = sniff_kind(raw)
+    if kind == "pdf":
+        doc = parse_pdf(raw.data)
+    else:
+        text = decode_bytes(raw.data, content_type=raw.content_type, html=kind == "html")
+        doc = parse_html(text) if kind == "html" else Document(blocks=text_blocks(_bounded(text)))
+    return _evidence(doc, raw.name, raw.location)
+
+
+def extract_text(text: str, *, name: str, html: bool | None = None) -> PolicyEvidence:
+    """A policy the APK embeds as a string (plain text, or HTML if it looks like HTML)."""
+    text = _bounded(text)
+    if html is None:
+        head = text[:2000].lower()
+        html = "<html" in head or "<body" in head or "<p>" in head or "<div" in head
+    doc = parse_html(text) if html else Document(blocks=text_blocks(text))
+    return _evidence(doc, name, name)
+
+
+def _bounded(text: str) -> str:
+    if len(text) > MAX_TEXT_CHARS:
+        raise InputError(f"policy text has {len(text)} characters, over the {MAX_TEXT_CHARS} limit")
+    return text.replace("\x00", "")
+
+
+def analyse_document(doc: Document, name: str, *, segment_words: bool = True):
+    """(structure, facts, profile) for a parsed document; exposed for tests and benchmarks."""
+    lex = lexicon()
+    st = build(doc)
+    facts = [analyse(s.text, lex) for s in st.sentences]
+    profile = build_profile(name, doc, st, facts, lex, segment_words=segment_words)
+    return st, facts, profile
+
+
+def _evidence(doc: Document, name: str, location: str) -> PolicyEvidence:
+    st, facts, profile = analyse_document(doc, name)
+    statements = tuple(
+        PolicyStatement(
+            text=s.text,
+            span=Span(s.start, s.end),
+            section=s.section,
+            pi_types=f.pi_types,
+            actions=f.actions,
+            purposes=f.purposes,
+            receivers=f.receivers,
+            conditions=f.conditions,
+            source=f"{name}: chars {s.start}-{s.end}",
+        )
+        for s, f in zip(st.sentences, facts, strict=True)
+    )
+    return PolicyEvidence(location=location, text=st.text, statements=statements, profile=profile)

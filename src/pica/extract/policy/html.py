@@ -1,0 +1,315 @@
+"""HTML policy pages -> blocks, with the CSS that applies to the body text.
+
+Scripts, styles, frames, objects, forms and navigation are dropped; nothing from the input is
+executed or fetched (no network, no entities from outside, no external stylesheets).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from pica.extract.errors import InputError
+from pica.extract.policy.css import (
+    StyleSheet,
+    font_size_from_shorthand,
+    parse_colour,
+    parse_declarations,
+    parse_font_size,
+    parse_stylesheet,
+)
+from pica.extract.policy.document import Block, BodyStyle, Document
+
+MAX_DEPTH = 512
+MAX_ELEMENTS = 2_000_000
+MAX_TABLE_ROWS = 5000
+MAX_TABLE_COLS = 50
+
+_DROP = {
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "template",
+    "svg",
+    "math",
+    "canvas",
+    "video",
+    "audio",
+    "select",
+    "button",
+    "input",
+    "textarea",
+    "nav",
+    "head",
+    "link",
+    "meta",
+    "base",
+}
+_BLOCK = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "body",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "fieldset",
+    "address",
+    "figure",
+    "figcaption",
+    "hr",
+    "br",
+    "center",
+    "caption",
+    "details",
+    "summary",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+}
+_BOILER = re.compile(r"(^|[\s_-])(nav|navbar|menu|breadcrumb|sidebar|cookie-banner|site-footer|site-header|toolbar)($|[\s_-])", re.I)
+_WS = re.compile(r"[\s\u00a0\u3000\u200b]+")
+_CJK_GAP = re.compile(
+    r"(?<=[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef])[ \t]*\r?\n\s*(?=[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef])"
+)
+
+
+def _clean(text: str) -> str:
+    """Collapse HTML whitespace; a source line break between two CJK characters is not a space."""
+    return _WS.sub(" ", _CJK_GAP.sub("", text)).strip()
+
+
+def parse_html(text: str) -> Document:
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    parser = lxml_html.HTMLParser(
+        remove_comments=True, remove_pis=True, no_network=True, huge_tree=False, recover=True
+    )
+    try:
+        root = lxml_html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        if not text.strip():
+            return Document(fmt="html")
+        raise InputError(f"HTML cannot be parsed: {str(exc).splitlines()[0][:120]}") from None
+    if root is None:
+        return Document(fmt="html")
+
+    doc = Document(fmt="html")
+    title_el = root.find(".//title")
+    if title_el is not None and title_el.text:
+        doc.title = _clean(title_el.text)[:300]
+    doc.declared_lang = (root.get("lang") or "").strip()[:20]
+
+    sheet = StyleSheet()
+    for st in root.iter("style"):
+        css = st.text or ""
+        if css:
+            parse_stylesheet(css, sheet)
+    doc.style = BodyStyle(has_css=sheet.count > 0)
+
+    weights: Counter[tuple[float, tuple, tuple]] = Counter()
+    blocks = doc.blocks
+    buf: list[str] = []
+    buf_level = [0]
+
+    def flush() -> None:
+        if not buf:
+            return
+        t = _clean("".join(buf))
+        buf.clear()
+        if t:
+            lvl = buf_level[0]
+            blocks.append(Block("heading" if lvl else "para", t, lvl))
+        buf_level[0] = 0
+
+    # style stack entries: (font_px, color, background, hidden)
+    root_px = 16.0
+    stack: list[tuple[float, tuple | None, tuple | None, bool]] = [
+        (16.0, (0, 0, 0), (255, 255, 255), False)
+    ]
+    count = 0
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        tag = tag.lower()
+        if event == "start":
+            count += 1
+            if count > MAX_ELEMENTS:
+                raise InputError(f"HTML has more than {MAX_ELEMENTS} elements")
+            if len(stack) > MAX_DEPTH:
+                raise InputError(f"HTML is nested more than {MAX_DEPTH} levels deep")
+            if not tag or tag in _DROP or _is_boilerplate(el, tag):
+                walker.skip_subtree()
+                # an "end" event still follows for this element; mark it so
+                stack.append(stack[-1])
+                continue
+            style = _computed(el, tag, sheet, stack[-1], root_px)
+            if tag == "html":
+                root_px = style[0]
+            stack.append(style)
+            if tag in _BLOCK:
+                flush()
+                if tag[0] == "h" and len(tag) == 2 and tag[1].isdigit():
+                    buf_level[0] = int(tag[1])
+            if tag == "table":
+                flush()
+                rows = _table_rows(el)
+                if rows:
+                    blocks.append(Block("table", "", 0, rows))
+                    n = sum(len(c) for r in rows for c in r)
+                    if not style[3]:
+                        weights[_key(style)] += n
+                walker.skip_subtree()
+                continue
+            if el.text and not style[3]:
+                buf.append(el.text)
+                n = len(el.text.strip())
+                if n:
+                    weights[_key(style)] += n
+        else:  # end
+            style = stack.pop() if len(stack) > 1 else stack[0]
+            if tag in _BLOCK:
+                flush()
+            if el.tail:
+                parent_style = stack[-1]
+                if not parent_style[3]:
+                    buf.append(el.tail)
+                    n = len(el.tail.strip())
+                    if n:
+                        weights[_key(parent_style)] += n
+    flush()
+    _body_style(doc.style, weights)
+    return doc
+
+
+def _key(style: tuple) -> tuple[float, tuple, tuple]:
+    return (round(style[0], 1), style[1], style[2])
+
+
+def _is_boilerplate(el, tag: str) -> bool:
+    if tag in ("header", "footer", "aside"):
+        # drop only small page chrome, never a wrapper that carries the policy
+        return _short(el)
+    cls = (el.get("class") or "") + " " + (el.get("id") or "")
+    if cls.strip() and _BOILER.search(cls):
+        return _short(el)
+    role = (el.get("role") or "").lower()
+    return role in ("navigation", "banner", "contentinfo")
+
+
+def _short(el, limit: int = 1500) -> bool:
+    n = 0
+    for t in el.itertext():
+        n += len(t.strip())
+        if n >= limit:
+            return False
+    return True
+
+
+def _computed(el, tag, sheet: StyleSheet, parent: tuple, root_px: float) -> tuple:
+    font_px, color, bg, hidden = parent
+    decls: dict[str, str] = {}
+    el_id = el.get("id")
+    classes = (el.get("class") or "").split()
+    for rule in sheet.matching(tag, el_id, classes):
+        decls.update(rule.decls)
+    inline = el.get("style")
+    if inline:
+        decls.update(parse_declarations(inline[:5000]))
+    # legacy presentational attributes
+    if tag == "font":
+        size = el.get("size")
+        if size and size.strip().lstrip("+-").isdigit():
+            n = int(size.strip().lstrip("+-"))
+            font_px = {1: 10.0, 2: 13.0, 3: 16.0, 4: 18.0, 5: 24.0, 6: 32.0, 7: 48.0}.get(n, font_px)
+        if el.get("color"):
+            c = parse_colour(el.get("color"), bg or (255, 255, 255))
+            color = c or color
+    if tag in ("small",) and "font-size" not in decls:
+        font_px = font_px / 1.2
+    if tag[:1] == "h" and tag[1:].isdigit() and "font-size" not in decls and "font" not in decls:
+        font_px = {1: 32.0, 2: 24.0, 3: 18.7, 4: 16.0, 5: 13.3, 6: 10.7}.get(int(tag[1:]), font_px)
+    if "font-size" in decls:
+        size = parse_font_size(decls["font-size"], font_px, root_px)
+        if size:
+            font_px = size
+    elif "font" in decls:
+        size = font_size_from_shorthand(decls["font"], font_px, root_px)
+        if size:
+            font_px = size
+    base = bg or (255, 255, 255)
+    for prop in ("background", "background-color"):
+        if prop in decls:
+            c = parse_colour(decls[prop], base)
+            if c is not None:
+                bg = c
+    if "color" in decls:
+        c = parse_colour(decls["color"], bg or (255, 255, 255))
+        if c is not None:
+            color = c
+    disp = decls.get("display", "").lower()
+    vis = decls.get("visibility", "").lower()
+    if "none" in disp or "hidden" in vis or el.get("hidden") is not None:
+        hidden = True
+    return (font_px, color, bg, hidden)
+
+
+def _table_rows(table) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for tr in table.iter("tr"):
+        cells = []
+        for cell in tr:
+            if not isinstance(cell.tag, str) or cell.tag.lower() not in ("td", "th"):
+                continue
+            parts = []
+            for t in cell.itertext():
+                parts.append(t)
+                if sum(len(p) for p in parts) > 5000:
+                    break
+            cells.append(_clean(" ".join(parts)))
+            if len(cells) >= MAX_TABLE_COLS:
+                break
+        if any(cells):
+            rows.append(cells)
+        if len(rows) >= MAX_TABLE_ROWS:
+            break
+    return rows
+
+
+def _body_style(style: BodyStyle, weights: Counter) -> None:
+    total = sum(weights.values())
+    if not total:
+        return
+    (font, color, bg), n = weights.most_common(1)[0]
+    style.font_px = font
+    style.color = color
+    style.background = bg
+    style.share = n / total
+    by_size: Counter[float] = Counter()
+    for (f, _c, _b), k in weights.items():
+        by_size[f] += k
+    sizes = [f for f, k in by_size.items() if k / total >= 0.05]
+    style.font_px_min = min(sizes) if sizes else font

@@ -1,0 +1,231 @@
+"""Bounded input: read a file, bytes or an http(s) URL; sniff the format; decode the charset."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from pica.extract.errors import InputError
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_TIMEOUT = 15.0
+MAX_REDIRECTS = 5
+
+
+@dataclass(frozen=True)
+class RawInput:
+    data: bytes
+    location: str  # path or URL as given (for reports)
+    name: str  # short name used in cites
+    ext: str  # lower-case suffix hint, "" if none
+    content_type: str = ""  # from HTTP, if fetched
+
+
+def is_url(source: object) -> bool:
+    return isinstance(source, str) and bool(re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", source))
+
+
+def read_source(
+    source: str | os.PathLike[str] | bytes,
+    *,
+    name: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> RawInput:
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+        if len(data) > max_bytes:
+            raise InputError(f"policy input is {len(data)} bytes, over the {max_bytes}-byte limit")
+        nm = name or "policy"
+        return RawInput(data, nm, nm, Path(nm).suffix.lower())
+    if is_url(source):
+        return fetch_url(str(source), name=name, max_bytes=max_bytes, timeout=timeout)
+    path = Path(os.fspath(source))
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"cannot read policy file {path.name}: {exc.strerror or exc}") from None
+    if not path.is_file():
+        raise InputError(f"policy input {path.name} is not a regular file")
+    if size > max_bytes:
+        raise InputError(f"policy file {path.name} is {size} bytes, over the {max_bytes}-byte limit")
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read policy file {path.name}: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise InputError(f"policy file {path.name} is over the {max_bytes}-byte limit")
+    return RawInput(data, str(path), name or path.name, path.suffix.lower())
+
+
+class _SafeRedirect(urllib.request.HTTPRedirectHandler):
+    max_redirections = MAX_REDIRECTS
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D401
+        scheme = urllib.parse.urlsplit(newurl).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise InputError(f"policy URL redirects to a non-http(s) location ({scheme}:)")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def fetch_url(
+    url: str, *, name: str | None, max_bytes: int, timeout: float = DEFAULT_TIMEOUT
+) -> RawInput:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise InputError(f"only http(s) policy URLs are fetched, not {parts.scheme}:")
+    opener = urllib.request.build_opener(_SafeRedirect())
+    req = urllib.request.Request(
+        url, headers={"User-Agent": "pica-policy-fetch/0.1", "Accept": "text/html,*/*;q=0.5"}
+    )
+    try:
+        with opener.open(req, timeout=timeout) as resp:
+            length = resp.headers.get("Content-Length")
+            if length and length.isdigit() and int(length) > max_bytes:
+                raise InputError(f"policy URL body is {length} bytes, over the {max_bytes}-byte limit")
+            data = resp.read(max_bytes + 1)
+            ctype = resp.headers.get("Content-Type", "")
+            final = resp.geturl()
+    except InputError:
+        raise
+    except urllib.error.HTTPError as exc:
+        raise InputError(f"policy URL returned HTTP {exc.code}") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise InputError(f"cannot fetch policy URL: {str(reason).splitlines()[0][:200]}") from None
+    if len(data) > max_bytes:
+        raise InputError(f"policy URL body is over the {max_bytes}-byte limit")
+    path = urllib.parse.urlsplit(final).path
+    return RawInput(data, url, name or url, Path(path).suffix.lower(), ctype)
+
+
+def sniff_kind(raw: RawInput) -> str:
+    """'pdf', 'html' or 'text'."""
+    head = raw.data[:2048]
+    if head.lstrip()[:5] == b"%PDF-" or "pdf" in raw.content_type.lower():
+        return "pdf"
+    if raw.ext == ".pdf":
+        raise InputError(f"{raw.name} is named .pdf but is not a PDF")
+    if raw.ext in (".html", ".htm", ".xhtml") or "html" in raw.content_type.lower():
+        return "html"
+    if raw.ext in (".txt", ".md", ".text"):
+        return "text"
+    probe = _strip_bom(head).lower()
+    for enc_probe in (probe, head.decode("utf-16", "ignore").encode("utf-8", "ignore").lower()):
+        if re.search(rb"<\s*(!doctype\s+html|html|head|body|meta|div|p|table|h[1-6])\b", enc_probe):
+            return "html"
+    return "text"
+
+
+def _strip_bom(data: bytes) -> bytes:
+    for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        if data.startswith(bom):
+            return data[len(bom) :]
+    return data
+
+
+_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030"}
+_META = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-]{2,30})""", re.I)
+
+
+def _norm(enc: str) -> str | None:
+    enc = enc.strip().lower()
+    enc = _ALIASES.get(enc, enc)
+    try:
+        return codecs.lookup(enc).name
+    except LookupError:
+        return None
+
+
+def decode_bytes(data: bytes, *, content_type: str = "", html: bool = False) -> str:
+    """Decode with BOM, then HTTP/meta charset, then UTF-8, then detection. Raises InputError."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith(codecs.BOM_UTF32_LE) or data.startswith(codecs.BOM_UTF32_BE):
+        return _try(data, "utf-32") or _fail()
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        return _try(data, "utf-16") or _fail()
+    declared: list[str] = []
+    m = re.search(r"charset\s*=\s*([A-Za-z0-9_\-]+)", content_type or "", re.I)
+    if m:
+        declared.append(m.group(1))
+    if html:
+        mm = _META.search(data[:8192])
+        if mm:
+            declared.append(mm.group(1).decode("ascii", "ignore"))
+    for enc in declared:
+        norm = _norm(enc)
+        if norm and not norm.startswith("utf-16"):
+            text = _try(data, norm)
+            if text is not None:
+                return text
+    # UTF-16 without BOM: many NULs in alternating positions.
+    if data[:2000].count(b"\x00") > len(data[:2000]) // 4:
+        for enc in ("utf-16-le", "utf-16-be"):
+            text = _try(data, enc)
+            if text is not None and _looks_textual(text):
+                return text
+    text = _try(data, "utf-8")
+    if text is not None:
+        return text
+    text = _detect(data)
+    if text is not None:
+        return text
+    # Mostly UTF-8 with a few bad bytes: keep it, with replacement characters.
+    text = data.decode("utf-8", errors="replace")
+    if text.count("\ufffd") <= max(8, len(text) // 100):
+        return text
+    raise InputError("policy text is not decodable in any supported charset")
+
+
+def _fail() -> str:
+    raise InputError("policy text is not decodable in the charset its byte-order mark declares")
+
+
+def _try(data: bytes, enc: str) -> str | None:
+    try:
+        return data.decode(enc)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _looks_textual(text: str) -> bool:
+    sample = text[:2000]
+    if not sample:
+        return True
+    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\r\n\t") or 0xE000 <= ord(c) < 0xF900)
+    return bad < len(sample) // 20
+
+
+def _detect(data: bytes) -> str | None:
+    # GB18030 is the commonest non-UTF-8 encoding for Chinese policies: try it strictly first.
+    text = _try(data, "gb18030")
+    if text is not None and _cjk_ratio(text) > 0.05:
+        return text
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data[:200_000]).best()
+    except Exception:  # detection is best-effort
+        best = None
+    if best is None:
+        return None
+    enc = _norm(best.encoding) or best.encoding
+    text = _try(data, enc)
+    if text is not None and _looks_textual(text):
+        return text
+    return None
+
+
+def _cjk_ratio(text: str) -> float:
+    sample = text[:5000]
+    if not sample:
+        return 0.0
+    return sum(1 for c in sample if "\u4e00" <= c <= "\u9fff") / len(sample)

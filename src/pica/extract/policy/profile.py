@@ -1,0 +1,665 @@
+"""The whole-policy profile: dates, controller, rights, channels, limits, readability, tables.
+
+Every item keeps the sentence it came from (``TextRef``: text, span, section) so a rule can
+quote it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from pica.evidence import Span
+from pica.extract.policy.css import contrast_ratio, hex_colour
+from pica.extract.policy.document import Document
+from pica.extract.policy.lexicon import Lexicon, lexicon, pi_matcher
+from pica.extract.policy.statements import SentenceFacts
+from pica.extract.policy.structure import Sentence, Structure
+
+
+@dataclass(frozen=True)
+class TextRef:
+    text: str
+    span: Span
+    section: str
+
+
+@dataclass(frozen=True)
+class PolicyDate:
+    kind: str  # effective | updated | published | unknown
+    value: str  # ISO yyyy-mm-dd
+    ref: TextRef
+
+
+@dataclass(frozen=True)
+class Controller:
+    names: tuple[str, ...]  # company names stated as operator/controller
+    address: str | None
+    refs: tuple[TextRef, ...]
+
+
+@dataclass(frozen=True)
+class Right:
+    kind: str  # access | correct | delete | cancel_account | withdraw_consent | personalisation_off
+    path: str | None  # UI path such as 我的-设置-账号注销, if the text gives one
+    ref: TextRef
+
+
+@dataclass(frozen=True)
+class Channel:
+    kind: str  # email | phone | address | online | fax
+    value: str
+    complaint: bool  # the sentence names complaints/reports (投诉/举报)
+    ref: TextRef
+
+
+@dataclass(frozen=True)
+class ResponseLimit:
+    scope: str  # rights | complaint | general
+    amount: int
+    unit: str  # as written: 工作日, 天, 个月…
+    working_days: int  # normalised
+    ref: TextRef
+
+
+@dataclass(frozen=True)
+class Readability:
+    chars: int  # visible characters (no whitespace)
+    sentences: int
+    avg_sentence_chars: float
+    max_sentence_chars: int
+    words: int | None  # jieba words in the sampled text
+    jargon_terms: int
+    jargon_per_1000_chars: float
+    top_jargon: tuple[str, ...]
+    script: str  # simplified | traditional | english | other
+    has_simplified_chinese: bool
+    body_font_px: float | None  # HTML with CSS only
+    smallest_font_px: float | None  # smallest size carrying >= 5% of the text
+    text_color: str | None
+    background_color: str | None
+    contrast_ratio: float | None
+    style_share: float  # share of characters in the body style
+    format: str  # html | pdf | text
+
+
+@dataclass(frozen=True)
+class SdkRow:
+    name: str
+    vendor: str
+    purpose: str
+    pi_text: str
+    pi_types: tuple[str, ...]
+    policy_url: str
+    ref: TextRef
+
+
+@dataclass(frozen=True)
+class CollectionRow:
+    function: str
+    pi_text: str
+    pi_types: tuple[str, ...]
+    purpose: str
+    ref: TextRef
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    level: int
+    span: Span
+
+
+@dataclass(frozen=True)
+class PolicyProfile:
+    name: str
+    format: str
+    title: str
+    sections: tuple[Section, ...]
+    dates: tuple[PolicyDate, ...]
+    controller: Controller
+    rights: tuple[Right, ...]
+    channels: tuple[Channel, ...]
+    response_limits: tuple[ResponseLimit, ...]
+    change_notices: tuple[TextRef, ...]
+    minors: tuple[TextRef, ...]
+    personalisation: tuple[TextRef, ...]
+    unreasonable_conditions: tuple[TextRef, ...]
+    forced_consent: tuple[TextRef, ...]
+    readability: Readability
+    sdk_rows: tuple[SdkRow, ...]
+    collection_rows: tuple[CollectionRow, ...]
+    sentence_labels: tuple[tuple[str, ...], ...]  # aligned with PolicyEvidence.statements
+
+    @property
+    def effective_date(self) -> str | None:
+        for kind in ("effective", "updated", "published", "unknown"):
+            for d in self.dates:
+                if d.kind == kind:
+                    return d.value
+        return None
+
+    def rights_of(self, kind: str) -> tuple[Right, ...]:
+        return tuple(r for r in self.rights if r.kind == kind)
+
+
+def ref(s: Sentence) -> TextRef:
+    return TextRef(s.text, Span(s.start, s.end), s.section)
+
+
+_PATH = re.compile(
+    r"(?:[【“\"「]?[\u4e00-\u9fffA-Za-z0-9≡/ ]{1,12}[】”\"」]?\s*(?:-{1,2}|—{1,2}|->|>|＞|→|/|＞)\s*){1,8}"
+    r"[【“\"「]?[\u4e00-\u9fffA-Za-z0-9≡/ ]{1,12}[】”\"」]?"
+)
+_PATH_SEP = re.compile(r"-{1,2}|—{1,2}|->|>|＞|→")
+_CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def cn_number(s: str) -> int | None:
+    s = s.strip()
+    if s.isdigit():
+        return int(s)
+    if not s or any(c not in _CN_NUM for c in s):
+        return None
+    if s == "十":
+        return 10
+    if "十" in s:
+        a, _, b = s.partition("十")
+        return (_CN_NUM.get(a, 1) if a else 1) * 10 + (_CN_NUM.get(b, 0) if b else 0)
+    if len(s) == 1:
+        return _CN_NUM[s]
+    return None
+
+
+def to_working_days(amount: int, unit: str) -> int | None:
+    u = unit.lower()
+    if "工作" in u or "business" in u or "working" in u:
+        return amount
+    if "小时" in u or "hour" in u:
+        return max(1, math.ceil(amount / 24))
+    if "月" in u or "month" in u:
+        return amount * 22  # one month ≈ 22 working days
+    if "周" in u or "星期" in u or "week" in u:
+        return amount * 5
+    if "天" in u or "日" in u or "day" in u:
+        return math.ceil(amount * 5 / 7)  # calendar days
+    return None
+
+
+def ui_path(text: str) -> str | None:
+    for m in _PATH.finditer(text):
+        seg = m.group(0).strip()
+        if len(_PATH_SEP.findall(seg)) >= 1 and re.search(r"[\u4e00-\u9fffA-Za-z]", seg):
+            # avoid dates/phones such as 2022-01-01 or 400-123-4567
+            if re.fullmatch(r"[\d\s\-—>/]+", seg):
+                continue
+            return seg
+    return None
+
+
+_TRAD_ONLY = set("們個這為說於與對從時開發網際體處權護隱們資訊務項關條實應據與數僅裝機門書見問將並貝長東車們")
+_SIMP_ONLY = set("们个这为说于与对从时开发网际体处权护隐资讯务项关条实应据数仅装机门书见问将并贝长东车")
+
+
+def script_of(text: str) -> str:
+    sample = text[:200_000]
+    cjk = sum(1 for c in sample if "\u4e00" <= c <= "\u9fff")
+    letters = sum(1 for c in sample if c.isascii() and c.isalpha())
+    if cjk < 20 or cjk < 0.05 * (cjk + letters):
+        return "english" if letters > 20 else "other"
+    trad = sum(1 for c in sample if c in _TRAD_ONLY)
+    simp = sum(1 for c in sample if c in _SIMP_ONLY)
+    if trad > simp:
+        return "traditional"
+    return "simplified"
+
+
+def build_profile(
+    name: str,
+    doc: Document,
+    st: Structure,
+    facts: list[SentenceFacts],
+    lex: Lexicon | None = None,
+    *,
+    segment_words: bool = True,
+) -> PolicyProfile:
+    lex = lex or lexicon()
+    dates: list[PolicyDate] = []
+    names: list[str] = []
+    address: str | None = None
+    ctrl_refs: list[TextRef] = []
+    rights: list[Right] = []
+    channels: list[Channel] = []
+    limits: list[ResponseLimit] = []
+    change: list[TextRef] = []
+    minors: list[TextRef] = []
+    pers: list[TextRef] = []
+    unreasonable: list[TextRef] = []
+    forced: list[TextRef] = []
+    seen_channels: set[tuple[str, str]] = set()
+
+    for s, f in zip(st.sentences, facts, strict=True):
+        t = s.text
+        labels = f.labels
+        r = None
+
+        def R() -> TextRef:
+            nonlocal r
+            if r is None:
+                r = ref(s)
+            return r
+
+        if lex.date_label.search(t) and len(t) <= 200:
+            for m in lex.date.finditer(t):
+                iso = _iso(m.group(1), m.group(2), m.group(3))
+                if iso:
+                    dates.append(PolicyDate(_date_kind(t[: m.start()], t[m.end() :]), iso, R()))
+            for m in lex.date_en.finditer(t):
+                iso = _iso_en(m.group(1), m.group(2), m.group(3))
+                if iso:
+                    dates.append(PolicyDate(_date_kind(t[: m.start()], t[m.end() :]), iso, R()))
+        if "controller_identity" in labels or (
+            lex.company_hint.search(t) and lex.controller_cue.search(t)
+        ):
+            for m in lex.company.finditer(t):
+                nm = re.sub(r"^([\d一二三四五六七八九十]+[）)、.．]|[（(][\d一二三四五六七八九十]+[）)])+", "", m.group(0))
+                nm = re.sub(r"^(我们是|我们为|本公司|公司名称|运营者|运营主体|为|是|由|指|[:：、，,])+", "", nm)
+                nm = nm.strip("（）() ")
+                if 4 <= len(nm) <= 40 and nm not in names and not nm.startswith(("关联", "第三方", "合作")):
+                    names.append(nm)
+                    ctrl_refs.append(R())
+            am = re.search(r"(注册地址|公司地址|办公地址|地址)\s*(为|是|[:：])\s*([^，。；;]{6,80})", t)
+            if am and address is None:
+                address = am.group(3).strip()
+                ctrl_refs.append(R())
+        complaint = bool(lex.contact["complaint"].search(t) or re.search(r"投诉|举报", s.section))
+        contact_ctx = "contact" in labels or bool(re.search(r"联系|投诉|举报|客服|反馈|contact", s.section + s.top, re.I))
+        if contact_ctx:
+            for kind in ("email", "phone", "address", "online", "fax"):
+                if kind == "online" and "contact" not in labels:
+                    continue
+                for m in lex.contact[kind].finditer(t):
+                    val = m.group(0).strip()
+                    if kind == "phone" and _looks_like_date(val):
+                        continue
+                    key = (kind, val)
+                    if key in seen_channels:
+                        continue
+                    seen_channels.add(key)
+                    channels.append(Channel(kind, val, complaint, R()))
+        for kind in f.rights:
+            rights.append(Right(kind, ui_path(t), R()))
+        if "withdraw_consent" in labels:
+            rights.append(Right("withdraw_consent", ui_path(t), R()))
+        if "personalisation_optout" in labels:
+            rights.append(Right("personalisation_off", ui_path(t), R()))
+        if "change_notice" in labels:
+            change.append(R())
+        if "minors" in labels:
+            minors.append(R())
+        if "personalisation" in labels or "personalisation_optout" in labels:
+            pers.append(R())
+        if lex.limit_verb.search(t):
+            for m in lex.limit_amount.finditer(t):
+                amount = cn_number(m.group(1))
+                unit = m.group(3)
+                if amount is None or amount <= 0 or amount > 400:
+                    continue
+                # skip "保存6个月" style retention periods and ages
+                ctx = t[max(0, m.start() - 12) : m.end() + 12]
+                if re.search(r"保存|保留|留存|存储|周岁|年龄|不少于|以上|提前|至少", ctx):
+                    continue
+                wd = to_working_days(amount, unit)
+                if wd is None:
+                    continue
+                scope = "general"
+                if lex.limit_complaint.search(t) or re.search(r"投诉|举报|联系", s.section):
+                    scope = "complaint"
+                if lex.limit_rights.search(t):
+                    scope = "rights" if scope == "general" else "general"
+                limits.append(ResponseLimit(scope, amount, unit, wd, R()))
+        if lex.unreasonable_scope.search(t) and any(p.search(t) for p in lex.unreasonable):
+            unreasonable.append(R())
+        if lex.conditions["forced"].search(t):
+            forced.append(R())
+
+    sdk_rows, coll_rows = _tables(st, lex)
+    sdk_rows += _sdk_lines(st)
+    sdk_rows += _sdk_space_rows(st)
+    readability = _readability(doc, st, lex, segment_words)
+    sections = tuple(
+        Section(h.text, h.level, Span(h.start, h.end)) for h in st.headings[:2000]
+    )
+    return PolicyProfile(
+        name=name,
+        format=doc.fmt,
+        title=doc.title,
+        sections=sections,
+        dates=tuple(dates),
+        controller=Controller(tuple(names[:10]), address, tuple(ctrl_refs[:10])),
+        rights=tuple(rights),
+        channels=tuple(channels),
+        response_limits=tuple(limits),
+        change_notices=tuple(change),
+        minors=tuple(minors),
+        personalisation=tuple(pers),
+        unreasonable_conditions=tuple(unreasonable),
+        forced_consent=tuple(forced),
+        readability=readability,
+        sdk_rows=tuple(sdk_rows),
+        collection_rows=tuple(coll_rows),
+        sentence_labels=tuple(f.labels for f in facts),
+    )
+
+
+def _looks_like_date(v: str) -> bool:
+    return bool(re.fullmatch(r"(19|20)\d{2}[\-/.]\d{1,2}[\-/.]\d{1,2}", v))
+
+
+def _iso(y: str, m: str, d: str) -> str | None:
+    try:
+        yi, mi, di = int(y), int(m), int(d)
+    except ValueError:
+        return None
+    if 1990 <= yi <= 2100 and 1 <= mi <= 12 and 1 <= di <= 31:
+        return f"{yi:04d}-{mi:02d}-{di:02d}"
+    return None
+
+
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+)}
+
+
+def _iso_en(mon: str, d: str, y: str) -> str | None:
+    mi = _MONTHS.get(mon[:3].lower())
+    return _iso(y, str(mi), d) if mi else None
+
+
+def _date_kind(prefix: str, suffix: str = "") -> str:
+    kind = _kind_of(prefix[-20:].lower())
+    if kind == "unknown" and suffix:
+        kind = _kind_of(suffix[:12].lower())
+    return kind
+
+
+def _kind_of(p: str) -> str:
+    if re.search(r"生效|施行|实施|effective", p):
+        return "effective"
+    if re.search(r"更新|修订|修改|最新|上次|最近|updated|revised|modified", p):
+        return "updated"
+    if re.search(r"发布|颁布|公布|版本|published|release", p):
+        return "published"
+    return "unknown"
+
+
+_COL = {
+    "name": re.compile(r"SDK|名称|第三方|插件|产品|合作方名称|name", re.I),
+    "vendor": re.compile(r"公司|主体|提供方|供应商|厂商|开发者|运营方|vendor|provider", re.I),
+    "purpose": re.compile(r"目的|用途|功能|场景|purpose|use", re.I),
+    "pi": re.compile(r"信息|字段|数据|类型|权限|收集|共享|personal|data", re.I),
+    "url": re.compile(r"链接|隐私政策|政策|网址|url|link|privacy", re.I),
+    "function": re.compile(r"业务功能|功能|场景|服务", re.I),
+}
+
+
+def _classify_header(cells: list[str]) -> dict[str, int]:
+    cols: dict[str, int] = {}
+    for i, c in enumerate(cells):
+        c = c.strip()
+        if not c or len(c) > 30:
+            continue
+        for key in ("url", "vendor", "purpose", "name", "pi"):
+            if key in cols:
+                continue
+            if _COL[key].search(c):
+                if key == "name" and re.search(r"公司|主体|链接|政策", c):
+                    continue
+                if key == "pi" and re.search(r"链接|政策|目的", c):
+                    continue
+                cols[key] = i
+                break
+    return cols
+
+
+def _tables(st: Structure, lex: Lexicon) -> tuple[list[SdkRow], list[CollectionRow]]:
+    sdk: list[SdkRow] = []
+    coll: list[CollectionRow] = []
+    pm = pi_matcher()
+    for tb in st.tables:
+        if len(tb.rows) < 2:
+            continue
+        header = tb.rows[0]
+        cols = _classify_header(header)
+        head_text = " ".join(header) + " " + tb.section
+        is_sdk = bool(re.search(r"SDK|第三方|插件|共享", head_text, re.I)) and "name" in cols
+        is_coll = (not is_sdk) and "pi" in cols and bool(
+            re.search(r"收集|个人信息|功能|场景", head_text)
+        )
+        for row, (s, e) in zip(tb.rows[1:], tb.row_spans[1:], strict=False):
+
+            def cell(key: str, row: list[str] = row) -> str:
+                i = cols.get(key)
+                return row[i] if i is not None and i < len(row) else ""
+
+            r = TextRef(" | ".join(row), Span(s, e), tb.section)
+            if is_sdk and cell("name"):
+                pi_text = cell("pi")
+                sdk.append(
+                    SdkRow(cell("name"), cell("vendor"), cell("purpose"), pi_text, pm.ids_in(pi_text), _url(cell("url") or " ".join(row)), r)
+                )
+            elif is_coll and cell("pi"):
+                pi_text = cell("pi")
+                coll.append(
+                    CollectionRow(cell("function") or row[0], pi_text, pm.ids_in(pi_text), cell("purpose"), r)
+                )
+    return sdk, coll
+
+
+_URL = re.compile(r"https?://[^\s，。；;)）\"'<>]+")
+
+
+def _url(text: str) -> str:
+    m = _URL.search(text)
+    return m.group(0) if m else ""
+
+
+_SDK_FIELD = re.compile(
+    r"(?P<key>SDK名称|第三方名称|插件名称|名称|所属公司|公司名称|第三方主体|提供方|使用目的|目的|用途|使用场景|"
+    r"收集(的)?(个人)?信息(类型|字段)?|共享(的)?(个人)?信息|涉及(的)?个人信息|个人信息(类型|字段)|信息类型|"
+    r"隐私政策(链接)?|官网链接|链接)\s*[:：]\s*(?P<val>[^\n]*)"
+)
+
+
+def _sdk_lines(st: Structure) -> list[SdkRow]:
+    """SDK lists written as ``SDK名称：… 使用目的：… 收集信息：…`` lines (text and PDF policies)."""
+    rows: list[SdkRow] = []
+    pm = pi_matcher()
+    current: dict[str, str] = {}
+    start = end = 0
+    section = ""
+
+    def emit() -> None:
+        if current.get("name") and re.search(r"SDK|sdk|插件|第三方", current.get("name", "") + section + current.get("_key", "")):
+            pi_text = current.get("pi", "")
+            rows.append(
+                SdkRow(
+                    current["name"],
+                    current.get("vendor", ""),
+                    current.get("purpose", ""),
+                    pi_text,
+                    pm.ids_in(pi_text),
+                    _url(current.get("url", "")),
+                    TextRef(st.text[start:end], Span(start, end), section),
+                )
+            )
+
+    for s in st.sentences:
+        if s.in_table:
+            continue
+        m = _SDK_FIELD.match(s.text.lstrip("0123456789.、()（） "))
+        if not m:
+            continue
+        key, val = m.group("key"), m.group("val").strip()
+        field = (
+            "name" if "名称" in key and "公司" not in key
+            else "vendor" if re.search(r"公司|主体|提供方", key)
+            else "purpose" if re.search(r"目的|用途|场景", key)
+            else "url" if re.search(r"链接|政策", key)
+            else "pi"
+        )
+        if field == "name":
+            if current:
+                emit()
+            current = {"name": val, "_key": key}
+            start, end, section = s.start, s.end, s.section
+        elif current:
+            current[field] = val
+            end = s.end
+    if current:
+        emit()
+    return rows
+
+
+def _columns_by_position(header: str) -> dict[str, int]:
+    """Column order of a header whose cells run together (``SDK名称场景共享个人信息字段…``)."""
+    keys = {
+        "name": r"名称",
+        "purpose": r"场景|目的|用途|功能",
+        "pi": r"信息|字段|数据|权限",
+        "url": r"政策|链接|网址",
+        "vendor": r"公司|主体|提供方",
+    }
+    found = []
+    for k, rx in keys.items():
+        m = re.search(rx, header)
+        if m:
+            found.append((m.start(), k))
+    return {k: i for i, (_pos, k) in enumerate(sorted(found))}
+
+
+def _sdk_space_rows(st: Structure) -> list[SdkRow]:
+    """SDK lists laid out as space-separated lines under a header line (``SDK名称 场景 …``)."""
+    rows: list[SdkRow] = []
+    pm = pi_matcher()
+    sents = [s for s in st.sentences if not s.in_table]
+    i = 0
+    while i < len(sents):
+        head = sents[i]
+        cells = head.text.split()
+        if re.match(r"\s*(SDK|第三方|插件)(名称)?", head.text, re.I) and len(head.text) < 120 and (
+            len(cells) >= 3 or len(re.findall(r"名称|场景|目的|用途|信息|字段|政策|链接|公司|主体", head.text)) >= 3
+        ):
+            if len(cells) >= 3:
+                cols = _classify_header(cells)
+            else:
+                cols = _columns_by_position(head.text)
+                cells = [""] * (max(cols.values()) + 1 if cols else 1)
+            cols.setdefault("name", 0)
+            j = i + 1
+            while j < len(sents) and j - i <= 300:
+                s = sents[j]
+                parts = s.text.split()
+                if len(parts) < 2 or len(s.text) > 300 or s.text.rstrip()[-1:] in "。；":
+                    break
+                if len(parts) > len(cells):  # merge the overflow into the last cell
+                    parts = parts[: len(cells) - 1] + [" ".join(parts[len(cells) - 1 :])]
+
+                def cell(key: str, parts: list[str] = parts) -> str:
+                    k = cols.get(key)
+                    return parts[k] if k is not None and k < len(parts) else ""
+
+                pi_text = cell("pi")
+                rows.append(
+                    SdkRow(cell("name"), cell("vendor"), cell("purpose"), pi_text, pm.ids_in(pi_text), _url(s.text), ref(s))
+                )
+                j += 1
+            i = j
+        else:
+            i += 1
+    return rows
+
+
+def _readability(doc: Document, st: Structure, lex: Lexicon, segment_words: bool) -> Readability:
+    text = st.text
+    body = [s for s in st.sentences if not s.in_table]
+    lengths = [len(s.text) for s in body]
+    chars = sum(1 for c in text if not c.isspace())
+    jargon_hits: dict[str, int] = {}
+    n_jargon = 0
+    for m in lex.jargon.finditer(text):
+        n_jargon += 1
+        k = m.group(0)
+        jargon_hits[k] = jargon_hits.get(k, 0) + 1
+    top = tuple(k for k, _ in sorted(jargon_hits.items(), key=lambda kv: -kv[1])[:8])
+    words = _word_count(text) if segment_words else None
+    script = script_of(text)
+    style = doc.style
+    font = color = bg = None
+    ratio = None
+    share = 0.0
+    smallest = None
+    if style is not None and style.font_px is not None:
+        font = round(style.font_px, 1)
+        smallest = round(style.font_px_min, 1) if style.font_px_min else None
+        color = hex_colour(style.color)
+        bg = hex_colour(style.background)
+        if style.color and style.background:
+            ratio = round(contrast_ratio(style.color, style.background), 2)
+        share = round(style.share, 3)
+    return Readability(
+        chars=chars,
+        sentences=len(body),
+        avg_sentence_chars=round(sum(lengths) / len(lengths), 1) if lengths else 0.0,
+        max_sentence_chars=max(lengths) if lengths else 0,
+        words=words,
+        jargon_terms=n_jargon,
+        jargon_per_1000_chars=round(1000 * n_jargon / chars, 2) if chars else 0.0,
+        top_jargon=top,
+        script=script,
+        has_simplified_chinese=script == "simplified",
+        body_font_px=font,
+        smallest_font_px=smallest,
+        text_color=color,
+        background_color=bg,
+        contrast_ratio=ratio,
+        style_share=share,
+        format=doc.fmt,
+    )
+
+
+WORD_SAMPLE_CHARS = 20_000
+
+
+def _word_count(text: str) -> int | None:
+    """Words in the first 20,000 characters (jieba, with the PI terms in its dictionary),
+    scaled to the whole text. Sampling keeps extraction above 1 MB/s."""
+    try:
+        seg = _jieba()
+    except Exception:  # jieba missing or broken: readability still works on characters
+        return None
+    sample = text[:WORD_SAMPLE_CHARS]
+    n = sum(1 for w in seg.lcut(sample, HMM=False) if w.strip())
+    if len(text) > len(sample) and sample:
+        n = round(n * len(text) / len(sample))
+    return n
+
+
+_JIEBA = None
+
+
+def _jieba():
+    global _JIEBA
+    if _JIEBA is None:
+        import logging
+
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        tk = jieba.Tokenizer()
+        for term in pi_matcher().ids:
+            if not term.isascii():
+                tk.add_word(term, freq=2000)
+        _JIEBA = tk
+    return _JIEBA

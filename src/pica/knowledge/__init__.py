@@ -1,0 +1,192 @@
+"""Reviewed data files (with sources) and the small loaders that read them.
+
+The personal-information (PI) taxonomy is the spine: every other table names PI types by the
+taxonomy's ids. Loaders are cached; the data ships inside the package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_data(name: str) -> Any:
+    """Parse one YAML data file shipped in pica/knowledge/data/."""
+    text = resources.files("pica.knowledge").joinpath("data", name).read_text(encoding="utf-8")
+    return yaml.load(text, Loader=_Loader)
+
+
+@dataclass(frozen=True)
+class PiType:
+    id: str
+    name_zh: str
+    name_en: str
+    group: str  # device_id | location | communication | media | identity | finance | ...
+    sensitive: bool  # sensitive PI per GB/T 35273-2020 Annex B
+    synonyms_zh: tuple[str, ...]
+    synonyms_en: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class SensitiveApi:
+    kind: str  # method | field | uri
+    class_name: str  # dotted Java name, inner classes with $ (empty for uri)
+    member: str  # method or field name, or the content URI prefix
+    pi_types: tuple[str, ...]
+    permission: str | None
+    source: str
+    requires_string: str | None = None  # PI only when this string constant is passed too
+
+
+@dataclass(frozen=True)
+class PermissionInfo:
+    name: str
+    protection: str  # dangerous | normal | signature | special
+    pi_types: tuple[str, ...]
+    group: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class AppCategory:
+    id: str
+    number: int  # 1..39, the order of the 2021 provisions
+    name_zh: str
+    name_en: str
+    basic_function_zh: str
+    necessary_pi: tuple[str, ...]  # taxonomy ids
+    necessary_pi_text_zh: str  # the provision's own words
+    source: str
+
+
+@dataclass(frozen=True)
+class RuleItem:
+    id: str
+    category: int
+    category_title_zh: str
+    category_title_en: str
+    title_zh: str
+    title_en: str
+    evidence_kinds: tuple[
+        str, ...
+    ]  # APK | POLICY | TRACE | NET | UI | MANUAL | VERSIONS | CATEGORY
+    manual_test: str
+    fix: str
+
+
+def _tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+@cache
+def taxonomy() -> dict[str, PiType]:
+    """PI types by id, from pi_taxonomy.yaml."""
+    return {
+        e["id"]: PiType(
+            id=e["id"],
+            name_zh=e["name_zh"],
+            name_en=e["name_en"],
+            group=e["group"],
+            sensitive=bool(e["sensitive"]),
+            synonyms_zh=_tuple(e.get("synonyms_zh")),
+            synonyms_en=_tuple(e.get("synonyms_en")),
+            source=e["source"],
+        )
+        for e in load_data("pi_taxonomy.yaml")["pi_types"]
+    }
+
+
+@cache
+def sensitive_apis() -> tuple[SensitiveApi, ...]:
+    """Framework methods, fields and content URIs that reach PI, from sensitive_apis.yaml."""
+    return tuple(
+        SensitiveApi(
+            kind=e["kind"],
+            class_name=e.get("class", ""),
+            member=e["member"],
+            pi_types=_tuple(e["pi"]),
+            permission=e.get("permission"),
+            source=e["source"],
+            requires_string=e.get("requires_string"),
+        )
+        for e in load_data("sensitive_apis.yaml")["apis"]
+    )
+
+
+@cache
+def permissions() -> dict[str, PermissionInfo]:
+    """Android permissions by full name, from permissions.yaml."""
+    return {
+        e["name"]: PermissionInfo(
+            name=e["name"],
+            protection=e["protection"],
+            pi_types=_tuple(e.get("pi")),
+            group=e.get("group"),
+            source=e["source"],
+        )
+        for e in load_data("permissions.yaml")["permissions"]
+    }
+
+
+@cache
+def app_categories() -> dict[str, AppCategory]:
+    """The 39 app types of the 2021 necessary-PI provisions, by id."""
+    return {
+        e["id"]: AppCategory(
+            id=e["id"],
+            number=int(e["number"]),
+            name_zh=e["name_zh"],
+            name_en=e["name_en"],
+            basic_function_zh=e.get("basic_function_zh", ""),
+            necessary_pi=_tuple(e.get("necessary_pi")),
+            necessary_pi_text_zh=e.get("necessary_pi_text_zh", ""),
+            source=e["source"],
+        )
+        for e in load_data("app_categories.yaml")["categories"]
+    }
+
+
+@cache
+def rule_catalog() -> dict[str, RuleItem]:
+    """The 31 items of the 2019 identification method, in order, by id ("1.1" … "6.5")."""
+    return {
+        e["id"]: RuleItem(
+            id=e["id"],
+            category=int(e["category"]),
+            category_title_zh=e["category_title_zh"],
+            category_title_en=e["category_title_en"],
+            title_zh=e["title_zh"],
+            title_en=e["title_en"],
+            evidence_kinds=_tuple(e["evidence_kinds"]),
+            manual_test=e.get("manual_test", ""),
+            fix=e.get("fix", ""),
+        )
+        for e in load_data("rule_catalog.yaml")["items"]
+    }
+
+
+@dataclass(frozen=True)
+class ResolverMethod:
+    class_name: str
+    member: str
+    source: str
+
+
+@cache
+def resolver_methods() -> tuple[ResolverMethod, ...]:
+    """ContentResolver-style methods whose PI depends on the content URI they are given."""
+    return tuple(
+        ResolverMethod(class_name=e["class"], member=e["member"], source=e["source"])
+        for e in load_data("sensitive_apis.yaml").get("resolver_methods", [])
+    )

@@ -1,0 +1,245 @@
+"""What every renderer shares: the rule catalog, item order, verdict labels, category summary.
+
+Renderers never trust the report blindly: a finding whose item id the rule catalog does not
+know, or two findings for one item, is a :class:`RenderError` naming the id. Catalog items
+without a finding are reported as "not assessed" rather than silently dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from functools import cache
+from pathlib import PurePath
+from typing import Any
+
+from pica.knowledge import RuleItem
+from pica.report import Finding, Report, Verdict
+
+Catalog = Mapping[str, RuleItem]
+
+
+class RenderError(ValueError):
+    """The report cannot be rendered as given (unknown item, duplicate finding, bad format)."""
+
+
+# Most serious first: the order of summary columns and of the counts line.
+VERDICT_ORDER: tuple[Verdict, ...] = (
+    Verdict.VIOLATION,
+    Verdict.INCONCLUSIVE,
+    Verdict.MANUAL,
+    Verdict.COMPLIANT,
+    Verdict.NOT_APPLICABLE,
+)
+
+VERDICT_LABELS: dict[Verdict, tuple[str, str]] = {
+    Verdict.VIOLATION: ("违规", "Violation"),
+    Verdict.INCONCLUSIVE: ("待定", "Inconclusive"),
+    Verdict.MANUAL: ("需人工检测", "Manual test"),
+    Verdict.COMPLIANT: ("合规", "Compliant"),
+    Verdict.NOT_APPLICABLE: ("不适用", "Not applicable"),
+}
+
+NOT_ASSESSED = ("未评估", "Not assessed")
+
+REGULATION_ZH = "App违法违规收集使用个人信息行为认定方法"
+REGULATION_EN = "Methods for Identifying Illegal Collection and Use of Personal Information by Apps"
+
+
+def verdict_of(finding: Finding) -> Verdict:
+    """The finding's verdict as a :class:`Verdict` (accepts the plain string too)."""
+    try:
+        return Verdict(finding.verdict)
+    except ValueError as exc:
+        raise RenderError(
+            f"finding {finding.item_id!r} has unknown verdict {finding.verdict!r}"
+        ) from exc
+
+
+def verdict_label(verdict: Verdict | None) -> str:
+    zh, en = VERDICT_LABELS[verdict] if verdict is not None else NOT_ASSESSED
+    return f"{zh} {en}"
+
+
+def resolve_catalog(catalog: Catalog | None) -> Catalog:
+    """The catalog given, or pica's own rule catalog; a clear error if neither is available."""
+    if catalog is not None:
+        return catalog
+    import yaml
+
+    from pica.knowledge import rule_catalog
+
+    try:
+        return rule_catalog()
+    except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
+        raise RenderError(f"cannot load the rule catalog (rule_catalog.yaml): {exc}") from exc
+
+
+def _item_sort_key(item_id: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in item_id.split("."))
+    except ValueError:
+        return (10**6,)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One catalog item with its finding (None: the report has no finding for it)."""
+
+    item: RuleItem
+    finding: Finding | None
+
+    @property
+    def verdict(self) -> Verdict | None:
+        return verdict_of(self.finding) if self.finding is not None else None
+
+
+def rows(report: Report, catalog: Catalog | None = None) -> list[Row]:
+    """Every catalog item in regulation order, paired with its finding.
+
+    Raises :class:`RenderError` for a finding whose item id is not in the catalog and for two
+    findings on one item.
+    """
+    catalog = resolve_catalog(catalog)
+    by_id: dict[str, Finding] = {}
+    for finding in report.findings:
+        if finding.item_id not in catalog:
+            raise RenderError(
+                f"finding for unknown item {finding.item_id!r}: not in the rule catalog "
+                f"({len(catalog)} items)"
+            )
+        if finding.item_id in by_id:
+            raise RenderError(f"two findings for item {finding.item_id!r}")
+        verdict_of(finding)
+        by_id[finding.item_id] = finding
+    ordered = sorted(catalog.values(), key=lambda it: (it.category, _item_sort_key(it.id)))
+    return [Row(item, by_id.get(item.id)) for item in ordered]
+
+
+@dataclass(frozen=True)
+class CategorySummary:
+    number: int
+    title_zh: str
+    title_en: str
+    rows: tuple[Row, ...]
+
+    def counts(self) -> dict[str, int]:
+        result = {v.value: 0 for v in VERDICT_ORDER}
+        result["not_assessed"] = 0
+        for row in self.rows:
+            verdict = row.verdict
+            result[verdict.value if verdict is not None else "not_assessed"] += 1
+        return result
+
+
+def categories(item_rows: list[Row]) -> list[CategorySummary]:
+    """Rows grouped by the regulation's categories (1…6), in order."""
+    groups: dict[int, list[Row]] = {}
+    for row in item_rows:
+        groups.setdefault(row.item.category, []).append(row)
+    return [
+        CategorySummary(
+            number=number,
+            title_zh=group[0].item.category_title_zh,
+            title_en=group[0].item.category_title_en,
+            rows=tuple(group),
+        )
+        for number, group in sorted(groups.items())
+    ]
+
+
+def not_assessed(item_rows: list[Row]) -> list[str]:
+    return [row.item.id for row in item_rows if row.finding is None]
+
+
+def verdict_counts(item_rows: list[Row]) -> dict[str, int]:
+    result = {v.value: 0 for v in VERDICT_ORDER}
+    for row in item_rows:
+        if row.verdict is not None:
+            result[row.verdict.value] += 1
+    return result
+
+
+def text(value: Any) -> str:
+    """Any report value as display text (None → empty; lists joined with ', ')."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(text(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{text(k)}: {text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def app_version(app: Mapping[str, Any]) -> str:
+    name = text(app.get("version_name"))
+    code = text(app.get("version_code"))
+    if name and code:
+        return f"{name} ({code})"
+    return name or code
+
+
+def primary_artifact(report: Report) -> str:
+    """The name of the main input file (the APK, else the first input), for SARIF locations."""
+    app = report.app or {}
+    if app.get("file_name"):
+        return str(app["file_name"])
+    for entry in report.inputs:
+        for key in ("name", "file_name", "path", "location", "url"):
+            if entry.get(key):
+                return str(entry[key])
+    return ""
+
+
+@cache
+def _taxonomy_names() -> dict[str, tuple[str, str]]:
+    try:
+        from pica.knowledge import taxonomy
+
+        return {k: (v.name_zh, v.name_en) for k, v in taxonomy().items()}
+    except Exception:  # noqa: BLE001 - names are a courtesy; the id is always shown
+        return {}
+
+
+def pi_label(pi_type: str) -> str:
+    """A PI type id with its Chinese and English names when the taxonomy knows it."""
+    names = _taxonomy_names().get(pi_type)
+    if names is None:
+        return pi_type
+    return f"{names[0]} {names[1]} ({pi_type})"
+
+
+def sdk_id(sdk: Mapping[str, Any]) -> str:
+    """The catalog id of a detected SDK (audit writes ``id``; ``sdk_id`` is accepted too)."""
+    return text(sdk.get("id") or sdk.get("sdk_id"))
+
+
+def sdk_display_name(sdk: Mapping[str, Any]) -> str:
+    name = text(sdk.get("name")) or sdk_id(sdk)
+    name_zh = text(sdk.get("name_zh"))
+    if name_zh and name_zh != name:
+        return f"{name_zh} / {name}"
+    return name
+
+
+def plain(value: Any) -> Any:
+    """Recursively turn report values into JSON types (enums → value, tuples → lists)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted((plain(v) for v in value), key=str)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, PurePath):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value

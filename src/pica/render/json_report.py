@@ -1,0 +1,111 @@
+"""JSON report: ``Report.to_dict()`` plus item and category titles, in a fixed key order.
+
+The document is described by ``report.schema.json`` (JSON Schema draft 2020-12) beside this
+module; its ``schema_version`` is :data:`pica.report.SCHEMA_VERSION`. Findings are in
+regulation order (1.1 … 6.5), whatever order the report holds them in. Output is UTF-8 with
+Chinese text as is (``ensure_ascii=False``), two-space indented, ending in a newline.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from pica.render._common import Catalog, RenderError, categories, not_assessed, plain, rows
+from pica.report import Report
+
+SCHEMA_FILE = "report.schema.json"
+
+# Top-level keys in output order; every key of Report.to_dict() must be listed here so that
+# a new report field is a deliberate schema change, not a silent one.
+_TOP_ORDER = (
+    "schema_version",
+    "tool_version",
+    "generated_at",
+    "app",
+    "category",
+    "inputs",
+    "counts",
+    "category_summary",
+    "not_assessed",
+    "findings",
+    "sdks",
+    "pi_by_party",
+    "permissions",
+    "policy",
+    "stats",
+)
+
+_FINDING_ORDER = (
+    "item_id",
+    "category",
+    "category_title_zh",
+    "category_title_en",
+    "title_zh",
+    "title_en",
+    "verdict",
+    "reason",
+    "cites",
+    "missing",
+    "manual_test",
+    "fix",
+    "evidence_kind",
+    "confidence",
+)
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of the report document."""
+    raw = resources.files("pica.render").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    return json.loads(raw)
+
+
+def report_document(report: Report, catalog: Catalog | None = None) -> dict[str, Any]:
+    """The report as the JSON document (a dict in output key order)."""
+    item_rows = rows(report, catalog)
+    data = plain(report.to_dict())
+    unknown = set(data) - set(_TOP_ORDER)
+    if unknown:
+        raise RenderError(
+            f"report fields not covered by {SCHEMA_FILE}: {', '.join(sorted(unknown))}"
+        )
+    findings_by_id = {f["item_id"]: f for f in data["findings"]}
+    findings = []
+    for row in item_rows:
+        raw = findings_by_id.get(row.item.id)
+        if raw is None:
+            continue
+        raw = dict(raw)
+        raw.update(
+            category=row.item.category,
+            category_title_zh=row.item.category_title_zh,
+            category_title_en=row.item.category_title_en,
+            title_zh=row.item.title_zh,
+            title_en=row.item.title_en,
+        )
+        findings.append({k: raw[k] for k in _FINDING_ORDER if k in raw})
+        # keys a later Finding may gain, after the known ones, so nothing is lost
+        findings[-1].update({k: v for k, v in raw.items() if k not in _FINDING_ORDER})
+    data["findings"] = findings
+    data["category_summary"] = [
+        {
+            "category": cat.number,
+            "title_zh": cat.title_zh,
+            "title_en": cat.title_en,
+            "items": [row.item.id for row in cat.rows],
+            "counts": cat.counts(),
+        }
+        for cat in categories(item_rows)
+    ]
+    data["not_assessed"] = not_assessed(item_rows)
+    return {k: data[k] for k in _TOP_ORDER if k in data}
+
+
+def render_json(report: Report, catalog: Catalog | None = None) -> bytes:
+    document = report_document(report, catalog)
+    try:
+        out = json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False, default=str)
+    except ValueError as exc:  # NaN/Infinity somewhere in stats
+        raise RenderError(f"report is not representable as strict JSON: {exc}") from exc
+    return (out + "\n").encode("utf-8")

@@ -1,0 +1,145 @@
+"""Small helpers every rule module uses to phrase findings the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pica import knowledge
+from pica.evidence import ApiUse, Evidence, Permission
+from pica.report import Cite, Finding, Verdict
+
+EVIDENCE_NAMES = {
+    "APK": "the APK",
+    "POLICY": "the privacy policy (--policy FILE or URL)",
+    "TRACE": "a runtime trace of API calls and consent events",
+    "NET": "a network capture",
+    "UI": "screens or UI dumps of the app",
+    "MANUAL": "a manual test recorded in a checklist",
+    "VERSIONS": "earlier versions of the app or policy",
+    "CATEGORY": "the app category (--category)",
+}
+
+
+def fix_for(item_id: str) -> str:
+    return knowledge.rule_catalog()[item_id].fix
+
+
+def missing_for(item_id: str, have: Iterable[str] = ()) -> tuple[str, ...]:
+    """Evidence kinds, in words, that could settle this item and were not given."""
+    have = set(have)
+    kinds = knowledge.rule_catalog()[item_id].evidence_kinds
+    return tuple(EVIDENCE_NAMES.get(k, k) for k in kinds if k not in have)
+
+
+def inconclusive(
+    item_id: str,
+    reason: str,
+    evidence: Evidence,
+    cites: Iterable[Cite] = (),
+    missing: Iterable[str] | None = None,
+    evidence_kind: str = "none",
+) -> Finding:
+    return Finding(
+        item_id=item_id,
+        verdict=Verdict.INCONCLUSIVE,
+        reason=reason,
+        cites=tuple(cites),
+        missing=tuple(missing) if missing is not None else missing_for(item_id, given(evidence)),
+        manual_test=knowledge.rule_catalog()[item_id].manual_test,
+        fix=fix_for(item_id),
+        evidence_kind=evidence_kind,
+    )
+
+
+def manual(item_id: str, reason: str) -> Finding:
+    item = knowledge.rule_catalog()[item_id]
+    return Finding(
+        item_id=item_id,
+        verdict=Verdict.MANUAL,
+        reason=reason,
+        missing=(EVIDENCE_NAMES["MANUAL"],),
+        manual_test=item.manual_test,
+        fix=item.fix,
+        evidence_kind="none",
+    )
+
+
+def given(evidence: Evidence) -> set[str]:
+    """The evidence kinds (catalog spelling) present in this audit."""
+    have = set()
+    if evidence.has_apk:
+        have.add("APK")
+    if evidence.has_policy:
+        have.add("POLICY")
+    if evidence.has_trace:
+        have.add("TRACE")
+    if evidence.has_network:
+        have.add("NET")
+    if evidence.category:
+        have.add("CATEGORY")
+    return have
+
+
+def from_checklist(evidence: Evidence, item_id: str) -> Finding | None:
+    """A tester's recorded answer settles any item."""
+    answer = evidence.checklist_for(item_id)
+    if answer is None:
+        return None
+    verdict = {
+        "pass": Verdict.COMPLIANT,
+        "fail": Verdict.VIOLATION,
+        "not_applicable": Verdict.NOT_APPLICABLE,
+    }.get(answer.result)
+    if verdict is None:
+        return None
+    note = f": {answer.note}" if answer.note else ""
+    return Finding(
+        item_id=item_id,
+        verdict=verdict,
+        reason=f"Settled by the manual checklist ({answer.result}){note}",
+        cites=(
+            Cite(text=answer.note or answer.result, source=answer.source, artifact="checklist"),
+        ),
+        fix=fix_for(item_id) if verdict is Verdict.VIOLATION else "",
+        evidence_kind="checklist",
+    )
+
+
+def cite_api(use: ApiUse) -> Cite:
+    party = f" (SDK: {use.sdk})" if use.sdk else ""
+    return Cite(
+        text=f"{use.api}() reached in {use.caller}{party} → {use.pi_type}",
+        source=use.source,
+        artifact=use.dex,
+        logical=f"{use.caller_class}.{use.caller_method}",
+    )
+
+
+def cite_permission(perm: Permission) -> Cite:
+    pi = ", ".join(perm.pi_types) or "no PI"
+    return Cite(
+        text=f"requests {perm.name} ({perm.protection}; reaches {pi})",
+        source=perm.source,
+        artifact="AndroidManifest.xml",
+        logical=perm.name,
+    )
+
+
+def pi_label(pi_id: str) -> str:
+    entry = knowledge.taxonomy().get(pi_id)
+    return f"{entry.name_zh} ({entry.name_en})" if entry else pi_id
+
+
+def judged_by_policy(item_id: str, evidence: Evidence, **kwargs: object) -> Finding | None:
+    """The policy-text judgement for an item, when a policy was given."""
+    if evidence.policy is None:
+        return None
+    from pica.rules import policy_text
+
+    judge = getattr(policy_text, "judge_" + item_id.replace(".", "_"))
+    return judge(evidence.policy, **kwargs)
+
+
+def settled_or(item_id: str, evidence: Evidence) -> Finding | None:
+    """The checklist answer if there is one (it outranks any automatic finding)."""
+    return from_checklist(evidence, item_id)

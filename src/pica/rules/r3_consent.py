@@ -1,0 +1,186 @@
+"""Category 3: collection and use without consent (items 3.1–3.9)."""
+
+from __future__ import annotations
+
+from pica.evidence import Evidence, ReachablePath
+from pica.report import Cite, Finding, Verdict
+from pica.rules import rule
+from pica.rules.common import (
+    fix_for,
+    from_checklist,
+    inconclusive,
+    judged_by_policy,
+    manual,
+    pi_label,
+)
+
+
+def cite_path(path: ReachablePath) -> Cite:
+    hops = ", ".join(sorted(set(path.hop_kinds))) or "direct"
+    gate = f"; a consent check is read first ({path.gated_by})" if path.gated_by else ""
+    subject = pi_label(path.pi_type) if path.pi_type else path.target
+    return Cite(
+        text=f"{path.target} reachable from {path.entry_point} before any UI → {subject} "
+        f"(confidence {path.confidence}; hops: {hops}){gate}",
+        source=path.source or path.entry_point,
+        artifact=path.source.split(" ", 1)[0] if path.source else "",
+        logical=path.path[-1] if path.path else path.target,
+        path=path.path,
+    )
+
+
+def _worst_confidence(paths: list[ReachablePath]) -> str:
+    order = {"high": 0, "medium": 1, "low": 2}
+    best = min((order.get(p.confidence, 2) for p in paths), default=2)
+    return {0: "high", 1: "medium", 2: "low"}[best]
+
+
+@rule("3.1")
+def collected_before_consent(evidence: Evidence) -> Finding:
+    """PI collected, or PI permissions requested, before consent."""
+    if settled := from_checklist(evidence, "3.1"):
+        return settled
+    before = [c for c in evidence.collections if c.before_consent]
+    if before:
+        return Finding(
+            item_id="3.1",
+            verdict=Verdict.VIOLATION,
+            reason=f"The trace shows {len(before)} PI collection(s) before the user consented.",
+            cites=tuple(
+                Cite(text=f"{c.api} → {c.pi_type} at {c.time_ms} ms", source=c.source, path=c.stack)
+                for c in before[:20]
+            ),
+            fix=fix_for("3.1"),
+            evidence_kind="trace",
+            confidence="high",
+        )
+    if evidence.reachable is None:
+        return inconclusive(
+            "3.1",
+            "Collection before consent needs a runtime trace, or static reachability from the "
+            "app's pre-UI entry points.",
+            evidence,
+        )
+    api_paths = [p for p in evidence.reachable if p.kind == "api" and p.pi_type]
+    ungated = [p for p in api_paths if not p.gated_by]
+    if ungated:
+        ungated.sort(
+            key=lambda p: ({"high": 0, "medium": 1, "low": 2}.get(p.confidence, 3), len(p.path))
+        )
+        kinds = sorted({p.pi_type for p in ungated if p.pi_type})
+        return Finding(
+            item_id="3.1",
+            verdict=Verdict.VIOLATION,
+            reason=(
+                f"{len(ungated)} call path(s) reach PI APIs ({', '.join(kinds)}) from entry points "
+                "that run before any UI can ask for consent, with no consent check on the path."
+            ),
+            cites=tuple(cite_path(p) for p in ungated[:25]),
+            fix=fix_for("3.1"),
+            evidence_kind="static",
+            confidence=_worst_confidence(ungated),
+        )
+    if api_paths:
+        return inconclusive(
+            "3.1",
+            f"{len(api_paths)} pre-UI path(s) reach PI APIs, but each reads a consent flag first; "
+            "whether the flag really gates collection needs a runtime trace.",
+            evidence,
+            cites=[cite_path(p) for p in api_paths[:25]],
+            missing=("a runtime trace with consent events",),
+            evidence_kind="static",
+        )
+    return inconclusive(
+        "3.1",
+        "No PI API is statically reachable from the pre-UI entry points (Application, "
+        "ContentProviders, boot receivers); reflection, native code or downloaded code can still "
+        "collect, which only a runtime trace shows.",
+        evidence,
+        missing=("a runtime trace with consent events",),
+        evidence_kind="static",
+    )
+
+
+@rule("3.2")
+def collected_after_refusal(evidence: Evidence) -> Finding:
+    if settled := from_checklist(evidence, "3.2"):
+        return settled
+    return inconclusive(
+        "3.2",
+        "Collection after the user refuses can only be observed at run time.",
+        evidence,
+    )
+
+
+@rule("3.3")
+def beyond_authorised_scope(evidence: Evidence) -> Finding:
+    if settled := from_checklist(evidence, "3.3"):
+        return settled
+    return inconclusive(
+        "3.3",
+        "What is collected beyond the user's authorisation is observed at run time and compared "
+        "with the consent given.",
+        evidence,
+    )
+
+
+@rule("3.4")
+def consent_by_default(evidence: Evidence) -> Finding:
+    if settled := from_checklist(evidence, "3.4"):
+        return settled
+    return manual("3.4", "A pre-checked 'I agree' box is seen on the consent screen by a tester.")
+
+
+@rule("3.5")
+def permission_settings_changed(evidence: Evidence) -> Finding:
+    if settled := from_checklist(evidence, "3.5"):
+        return settled
+    return manual(
+        "3.5", "Permission settings reset after an update are checked by a tester across versions."
+    )
+
+
+@rule("3.6")
+def no_untargeted_option(evidence: Evidence) -> Finding:
+    if settled := from_checklist(evidence, "3.6"):
+        return settled
+    if judged := judged_by_policy("3.6", evidence):
+        return judged
+    return inconclusive(
+        "3.6",
+        "Targeted push and an opt-out are judged on the policy text and the app's settings.",
+        evidence,
+    )
+
+
+@rule("3.7")
+def deceptive_consent(evidence: Evidence) -> Finding:
+    if settled := from_checklist(evidence, "3.7"):
+        return settled
+    return manual(
+        "3.7",
+        "Deception about the real purpose is judged by a person comparing claims and behaviour.",
+    )
+
+
+@rule("3.8")
+def no_withdrawal(evidence: Evidence) -> Finding:
+    if settled := from_checklist(evidence, "3.8"):
+        return settled
+    if judged := judged_by_policy("3.8", evidence):
+        return judged
+    return inconclusive(
+        "3.8", "A way to withdraw consent is looked for in the policy text.", evidence
+    )
+
+
+@rule("3.9")
+def breach_of_own_rules(evidence: Evidence) -> Finding:
+    if settled := from_checklist(evidence, "3.9"):
+        return settled
+    return inconclusive(
+        "3.9",
+        "A breach of the app's own rules needs the policy compared with observed behaviour "
+        "(trace or network capture).",
+        evidence,
+    )

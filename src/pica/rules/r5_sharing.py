@@ -1,0 +1,79 @@
+"""Category 5: PI provided to others without consent (items 5.1–5.3)."""
+
+from __future__ import annotations
+
+from pica.evidence import Evidence
+from pica.report import Cite, Finding, Verdict
+from pica.rules import rule
+from pica.rules.common import fix_for, from_checklist, inconclusive, manual
+from pica.rules.r3_consent import cite_path
+
+
+@rule("5.1")
+def sdk_collects_before_consent(evidence: Evidence) -> Finding:
+    """The client gives PI to third parties (embedded SDKs) without consent."""
+    if settled := from_checklist(evidence, "5.1"):
+        return settled
+    if evidence.reachable is not None:
+        third = [
+            p
+            for p in evidence.reachable
+            if p.sdk and not p.gated_by and (p.kind == "sdk_init" or p.pi_type)
+        ]
+        collecting = {s.sdk_id for s in evidence.sdks if s.pi_types} | {
+            u.sdk for u in evidence.api_uses if u.sdk
+        }
+        third = [p for p in third if p.sdk in collecting]
+        if third:
+            names = sorted({p.sdk for p in third if p.sdk})
+            return Finding(
+                item_id="5.1",
+                verdict=Verdict.VIOLATION,
+                reason=f"Third-party SDK(s) that collect PI ({', '.join(names)}) are initialised or "
+                "reach PI APIs before any UI exists, so before the user can consent.",
+                cites=tuple(cite_path(p) for p in third[:25]),
+                fix=fix_for("5.1"),
+                evidence_kind="static",
+                confidence=min((p.confidence for p in third), key=["high", "medium", "low"].index),
+            )
+    if not evidence.sdks:
+        return inconclusive(
+            "5.1",
+            "No third-party SDK was detected"
+            + (" in the APK" if evidence.has_apk else " (no APK given)")
+            + "; PI sent to third parties over the network is seen only in a capture.",
+            evidence,
+        )
+    return inconclusive(
+        "5.1",
+        f"{len(evidence.sdks)} third-party SDK(s) are embedded; whether they send PI before "
+        "consent needs a runtime trace or network capture.",
+        evidence,
+        cites=[
+            Cite(
+                text=f"SDK {s.name} ({s.vendor})", source="; ".join(s.signals[:3]), logical=s.sdk_id
+            )
+            for s in evidence.sdks[:25]
+        ],
+    )
+
+
+@rule("5.2")
+def backend_shares(evidence: Evidence) -> Finding:
+    if settled := from_checklist(evidence, "5.2"):
+        return settled
+    return manual(
+        "5.2",
+        "Sharing from the back-end is invisible to the client; it is checked by inquiry and audit.",
+    )
+
+
+@rule("5.3")
+def third_party_apps(evidence: Evidence) -> Finding:
+    if settled := from_checklist(evidence, "5.3"):
+        return settled
+    return inconclusive(
+        "5.3",
+        "PI handed to connected third-party apps (share, login, pay) is seen at run time.",
+        evidence,
+    )

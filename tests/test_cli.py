@@ -1,0 +1,77 @@
+"""The command line: formats, --fail-on exit codes, --demo, categories."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import APKS
+from typer.testing import CliRunner
+
+from pica.cli import app
+
+runner = CliRunner()
+
+
+def test_demo_writes_pica_report_html(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["audit", "--demo", "--fail-on", "never"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "pica-report.html").read_text(encoding="utf-8")
+    assert "io.appium.settings" in html
+    assert html.lstrip().lower().startswith("<!doctype html")
+    assert [p.name for p in tmp_path.iterdir()] == ["pica-report.html"]
+
+
+@pytest.mark.parametrize("fail_on, code", [("violation", 1), ("inconclusive", 1), ("never", 0)])
+def test_fail_on_thresholds(tmp_path: Path, fail_on: str, code: int) -> None:
+    out = tmp_path / "r.json"
+    result = runner.invoke(
+        app, ["audit", str(APKS / "InsecureBank.apk"), "-o", str(out), "--fail-on", fail_on]
+    )
+    assert result.exit_code == code, result.output
+    assert len(json.loads(out.read_text())["findings"]) == 31
+
+
+def test_fail_on_violation_passes_when_only_inconclusive(tmp_path: Path) -> None:
+    # A policy alone settles 1.1 and friends; an APK with a policy link is inconclusive on 1.1.
+    # Here: a report whose worst verdict is inconclusive must exit 0 under --fail-on violation.
+    from pica.cli import FailOn, _exit_code
+    from pica.report import Finding, Report, Verdict
+
+    report = Report(
+        tool_version="t",
+        generated_at="t",
+        inputs=[],
+        findings=[Finding(item_id="1.1", verdict=Verdict.INCONCLUSIVE, reason="r")],
+    )
+    assert _exit_code(report, FailOn.violation) == 0
+    assert _exit_code(report, FailOn.inconclusive) == 1
+
+
+@pytest.mark.parametrize(
+    "fmt, marker", [("md", "# "), ("sarif", '"version": "2.1.0"'), ("json", '"schema_version"')]
+)
+def test_formats_by_flag_and_by_suffix(tmp_path: Path, fmt: str, marker: str) -> None:
+    out = tmp_path / f"report.{fmt}"
+    result = runner.invoke(app, ["audit", str(APKS / "InsecureBank.apk"), "-o", str(out), "-q"])
+    assert result.exit_code == 1
+    assert marker in out.read_text(encoding="utf-8")
+    flagged = tmp_path / "flagged.out"
+    result = runner.invoke(
+        app, ["audit", str(APKS / "InsecureBank.apk"), "-o", str(flagged), "--format", fmt]
+    )
+    assert marker in flagged.read_text(encoding="utf-8")
+
+
+def test_categories_lists_39() -> None:
+    result = runner.invoke(app, ["categories"])
+    assert result.exit_code == 0
+    assert len(result.output.strip().splitlines()) == 39
+    assert "map_navigation" in result.output
+
+
+def test_no_input_is_exit_2() -> None:
+    result = runner.invoke(app, ["audit"])
+    assert result.exit_code == 2

@@ -1,0 +1,101 @@
+"""The DEX reader against androguard, on real multidex APKs, and on broken input."""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+
+import pytest
+from conftest import APKS, androguard_quiet
+
+from pica.extract.apk.dex import INVOKE_OPS, DexFile, descriptor_to_java
+from pica.extract.errors import InputError
+
+
+def _dexes(name: str) -> list[DexFile]:
+    with zipfile.ZipFile(APKS / name) as z:
+        names = sorted(
+            (n for n in z.namelist() if n.startswith("classes") and n.endswith(".dex")),
+            key=lambda n: int(n[7:-4] or 1),
+        )
+        return [DexFile(z.read(n), n) for n in names]
+
+
+@pytest.mark.parametrize(
+    "apk, dex_count",
+    [("settings_apk-debug.apk", 9), ("ApiDemos-debug.apk", 1), ("InsecureBank.apk", 1)],
+)
+def test_class_names_match_androguard(apk: str, dex_count: int) -> None:
+    androguard_quiet()
+    from androguard.core.dex import DEX
+
+    dexes = _dexes(apk)
+    assert len(dexes) == dex_count
+    for dex in dexes:
+        theirs = {descriptor_to_java(n) for n in DEX(dex.data).get_classes_names()}
+        ours = set(dex.class_names())
+        assert ours == theirs
+        assert dex.class_count == len(theirs)
+
+
+def test_every_method_with_code_is_indexed_like_androguard() -> None:
+    androguard_quiet()
+    from androguard.core.dex import DEX
+
+    dex = _dexes("InsecureBank.apk")[0]
+    theirs = {
+        (m.get_class_name(), m.get_name(), m.get_descriptor().replace(" ", ""))
+        for m in DEX(dex.data).get_encoded_methods()
+        if m.get_code() is not None
+    }
+    ours = {
+        (
+            dex.method_class(idx),
+            dex.method_name(idx),
+            dex.method_signature(idx)[len(dex.method_name(idx)) :],
+        )
+        for idx in dex.code_of_method
+    }
+    assert ours == theirs
+
+
+def test_finds_the_real_getdeviceid_call_site() -> None:
+    dex = _dexes("InsecureBank.apk")[0]
+    wanted = dex.method_indexes({"Landroid/telephony/TelephonyManager;": {"getDeviceId"}})
+    assert len(wanted) == 1
+    hits = dex.find_refs({INVOKE_OPS: set(wanted)})
+    callers = {(dex.method_class(m), dex.method_name(m)) for m in hits}
+    assert callers == {("Lcom/android/insecurebank/LoginScreen;", "dologin")}
+
+
+def test_truncated_dex_is_an_input_error() -> None:
+    data = _dexes("InsecureBank.apk")[0].data
+    with pytest.raises(InputError, match="truncated DEX"):
+        DexFile(data[: len(data) // 2], "classes.dex")
+    with pytest.raises(InputError, match="truncated DEX"):
+        DexFile(data[:50], "classes.dex")
+
+
+def test_garbage_and_lying_headers_are_input_errors() -> None:
+    with pytest.raises(InputError, match="not a DEX"):
+        DexFile(b"\x00" * 200, "classes.dex")
+    data = bytearray(_dexes("InsecureBank.apk")[0].data)
+    struct.pack_into("<I", data, 0x58, 0x7FFFFFFF)  # method_ids_size far past the end
+    with pytest.raises(InputError, match="outside the file"):
+        DexFile(bytes(data), "classes.dex")
+
+
+def test_corrupt_code_offsets_never_escape_as_other_errors() -> None:
+    data = bytearray(_dexes("InsecureBank.apk")[0].data)
+    # Scribble over the class-data section: every outcome must be data or an InputError.
+    dex = DexFile(bytes(data), "classes.dex")
+    start, _count = dex.sections[0x2000]
+    for i in range(start, min(start + 400, len(data))):
+        data[i] = 0xFF
+    broken = DexFile(bytes(data), "classes.dex")
+    try:
+        methods = broken.code_of_method
+        for method in list(methods)[:50]:
+            broken.refs(method)
+    except InputError:
+        pass

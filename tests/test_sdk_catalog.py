@@ -1,0 +1,155 @@
+"""Data quality of the SDK catalog (src/pica/knowledge/data/sdk_catalog.json)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pica.knowledge.sdks import SdkEntry, catalog, catalog_by_id
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path("/work/shared")
+
+PI_TYPES = set(
+    "imei meid imsi iccid android_id mac_address serial_number oaid advertising_id "
+    "location_precise location_coarse wifi_info bluetooth_info cell_info contacts sms call_log "
+    "calendar installed_apps running_processes clipboard camera microphone photos_media "
+    "phone_number device_accounts id_number bank_card biometrics health sensors real_name email "
+    "postal_address user_account transaction_records browsing_history".split()
+)
+CATEGORIES = {
+    "push", "analytics", "ads", "maps_location", "payment", "social_login", "crash_reporting",
+    "device_id", "risk_control", "im", "cdn_network", "webview", "utility", "other",
+}  # fmt: skip
+SINGLE_SEGMENT_OK = {
+    "kotlin.",
+    "kotlinx.",
+    "okhttp3.",
+    "okio.",
+    "retrofit2.",
+    "dagger.",
+    "butterknife.",
+}
+BROAD = {"com.google.", "com.android.", "com.tencent.", "com.alibaba.", "com.baidu.", "com.huawei.",
+         "com.xiaomi.", "com.facebook.", "com.bytedance.", "com.alipay.", "android.", "androidx."}  # fmt: skip
+
+
+def _raw() -> dict:
+    text = resources.files("pica.knowledge").joinpath("data", "sdk_catalog.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def test_counts():
+    entries = catalog()
+    assert len(entries) >= 600
+    assert sum(1 for e in entries if e.chinese) >= 200
+    raw = _raw()
+    assert raw["count"] == len(entries)
+    assert raw["count_chinese"] == sum(1 for e in entries if e.chinese)
+
+
+def test_every_entry_has_a_source_and_a_signal():
+    for e in catalog():
+        assert e.sources, e.id
+        assert all(
+            re.fullmatch(r"(exodus:\d+|libchecker:.+|appscan:.+|pica:hand)", s) for s in e.sources
+        ), e
+        assert e.code_signatures or e.code_regex or e.components or e.native_libs or e.domains, e.id
+
+
+def test_ids_unique_and_sorted_slugs():
+    ids = [e.id for e in catalog()]
+    assert len(ids) == len(set(ids))
+    assert ids == sorted(ids)
+    assert all(re.fullmatch(r"[a-z0-9][a-z0-9_]*", i) for i in ids)
+
+
+def test_no_two_entries_share_a_code_signature_component_or_native_lib():
+    for attr in ("code_signatures", "components", "native_libs", "domains"):
+        seen: dict[str, str] = {}
+        for e in catalog():
+            for v in getattr(e, attr):
+                assert v not in seen, f"{attr} {v} in {seen[v]} and {e.id}"
+                seen[v] = e.id
+
+
+def test_code_signatures_are_specific():
+    for e in catalog():
+        for sig in e.code_signatures:
+            assert re.fullmatch(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*\.?", sig), sig
+            assert sig not in BROAD, (e.id, sig)
+            segments = sig.rstrip(".").split(".")
+            assert len(segments) >= 2 or sig in SINGLE_SEGMENT_OK, (e.id, sig)
+        for pattern in e.code_regex:
+            re.compile(pattern)
+
+
+def test_chinese_entries_have_a_chinese_name():
+    for e in catalog():
+        if e.chinese:
+            assert e.name_zh and re.search(r"[\u3400-\u9fff]", e.name_zh), e.id
+        assert e.name_en and e.vendor, e.id
+
+
+def test_categories_and_pi_types_are_known():
+    known = PI_TYPES
+    try:  # once the taxonomy file exists it is the authority as well
+        from pica.knowledge import taxonomy
+
+        known = PI_TYPES & set(taxonomy())
+    except (FileNotFoundError, OSError):
+        pass
+    for e in catalog():
+        assert e.category in CATEGORIES, e.id
+        assert set(e.pi_types) <= known, (e.id, set(e.pi_types) - known)
+
+
+def test_hand_entries_are_in_the_catalog():
+    text = (
+        resources.files("pica.knowledge").joinpath("data", "sdk_catalog_cn.yaml").read_text("utf-8")
+    )
+    hand = yaml.safe_load(text)["entries"]
+    by_id = catalog_by_id()
+    assert len(hand) >= 50
+    for h in hand:
+        e = by_id[h["id"]]
+        assert "pica:hand" in e.sources
+        assert e.name_zh == h["name_zh"] and e.category == h["category"]
+        assert set(e.pi_types) == set(h.get("pi_types") or [])
+    for required in ("getui_push", "jpush", "umeng_analytics", "pangle", "tencent_gdt", "amap",
+                     "bugly", "msa_oaid", "shumei", "tongdun", "wechat_opensdk", "alipay_sdk"):  # fmt: skip
+        assert by_id[required].chinese
+
+
+def test_catalog_entries_are_typed():
+    e = catalog()[0]
+    assert isinstance(e, SdkEntry)
+    assert isinstance(e.code_signatures, tuple)
+
+
+@pytest.mark.skipif(
+    not (SHARED / "data" / "trackers").is_dir(), reason="shared tracker data absent"
+)
+def test_build_is_deterministic_and_matches_committed(tmp_path):
+    out = tmp_path / "sdk_catalog.json"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tools" / "build_sdk_catalog.py"),
+            "--shared",
+            str(SHARED),
+            "--out",
+            str(out),
+        ],  # fmt: skip
+        check=True,
+        capture_output=True,
+    )
+    committed = resources.files("pica.knowledge").joinpath("data", "sdk_catalog.json").read_bytes()
+    assert out.read_bytes() == committed

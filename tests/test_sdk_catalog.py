@@ -26,7 +26,7 @@ PI_TYPES = set(
 )
 CATEGORIES = {
     "push", "analytics", "ads", "maps_location", "payment", "social_login", "crash_reporting",
-    "device_id", "risk_control", "im", "cdn_network", "webview", "utility", "other",
+    "device_id", "risk_control", "im", "cdn_network", "webview", "utility", "library", "other",
 }  # fmt: skip
 SINGLE_SEGMENT_OK = {
     "kotlin.",

@@ -35,7 +35,26 @@ DATA = ROOT / "src" / "pica" / "knowledge" / "data"
 
 CATEGORIES = (
     "push", "analytics", "ads", "maps_location", "payment", "social_login", "crash_reporting",
-    "device_id", "risk_control", "im", "cdn_network", "webview", "utility", "other",
+    "device_id", "risk_control", "im", "cdn_network", "webview", "utility", "library", "other",
+)  # fmt: skip
+
+# Open-source libraries compiled into apps: they hold no vendor account and send nothing by
+# themselves, so code in them acts for the app. Entries whose every code signature lies under
+# one of these roots (and that no hand entry categorises) become category "library".
+LIBRARY_ROOTS = (
+    "androidx.", "android.support.", "android.arch.", "kotlin.", "kotlinx.", "okhttp3.", "okio.",
+    "retrofit2.", "com.squareup.", "com.google.gson.", "com.google.protobuf.", "com.google.common.",
+    "com.google.thirdparty.", "com.google.errorprone.", "com.google.j2objc.", "com.google.auto.",
+    "com.google.dagger.", "dagger.", "javax.inject.", "io.reactivex.", "org.reactivestreams.",
+    "org.jetbrains.", "org.intellij.", "com.fasterxml.", "butterknife.", "com.bumptech.glide.",
+    "org.greenrobot.", "com.airbnb.lottie.", "io.netty.", "org.apache.", "org.slf4j.",
+    "ch.qos.logback.", "com.jakewharton.", "org.bouncycastle.", "org.json.", "com.alibaba.fastjson.",
+    "com.facebook.fresco.", "com.facebook.drawee.", "com.facebook.imagepipeline.", "org.joda.",
+    "io.coil_kt.", "coil.", "com.github.bumptech.", "org.conscrypt.", "com.tencent.mmkv.",
+    "com.google.android.material.", "com.google.android.flexbox.", "com.google.zxing.",
+    "com.journeyapps.", "org.xmlpull.", "org.ccil.", "org.w3c.", "org.xml.", "org.hamcrest.",
+    "junit.", "org.junit.", "androidx.test.", "org.mockito.", "net.bytebuddy.", "com.ibm.icu.",
+    "io.grpc.", "org.chromium.net.",
 )  # fmt: skip
 
 PI_TYPES = frozenset(
@@ -335,6 +354,7 @@ CATEGORY_ZH = {
     "cdn_network": "网络 SDK",
     "webview": "浏览器内核 SDK",
     "utility": "工具 SDK",
+    "library": "开源库",
     "other": "SDK",
 }
 EXODUS_CATEGORY = {
@@ -752,6 +772,15 @@ def build(shared: Path, verbose: bool = False) -> dict:
     entries = [combine([raws[i] for i in members]) for members in groups.values()]
     entries = [e for e in entries if e is not None]
     resolve_conflicts(entries, verbose)
+    for e in entries:
+        names = [*e["code_signatures"], *e["components"]]
+        if (
+            e["category"] == "utility"
+            and "pica:hand" not in e["sources"]
+            and names
+            and all(name.startswith(LIBRARY_ROOTS) for name in names)
+        ):
+            e["category"] = "library"
     entries = [e for e in entries if e["code_signatures"] or e["code_regex"] or e["components"]
                or e["native_libs"] or e["domains"]]  # fmt: skip
     assign_ids(entries)

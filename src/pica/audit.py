@@ -18,12 +18,21 @@ from pica.rules import run_rules
 Progress = Callable[[str], None]
 
 
+LIBRARY_CATEGORY = (
+    "library"  # open-source libraries compiled into the app (Jetpack, Kotlin, OkHttp…)
+)
+
+
 def _attribute(uses: tuple[ApiUse, ...], sdk_for_class: Callable[[str], Any]) -> tuple[ApiUse, ...]:
-    """Mark each call site with the SDK whose code makes it; the rest is the app's own."""
+    """Mark each call site with the SDK whose code makes it; the rest is the app's own.
+
+    Bundled open-source libraries act for the app (they send nothing anywhere by themselves),
+    so their call sites stay first-party.
+    """
     out = []
     for use in uses:
         entry = sdk_for_class(use.caller_class)
-        if entry is None:
+        if entry is None or entry.category == LIBRARY_CATEGORY:
             out.append(use)
         else:
             out.append(dataclasses.replace(use, party=Party.THIRD, sdk=entry.id))
@@ -64,7 +73,7 @@ def gather(
     policy: str | os.PathLike[str] | None = None,
     category: str | None = None,
     progress: Progress | None = None,
-    reachability: bool = False,
+    reachability: bool = True,
 ) -> Evidence:
     """Run the extractors for the inputs given and assemble the Evidence."""
     step = progress or (lambda _msg: None)
@@ -77,17 +86,25 @@ def gather(
 
         facts = extract_apk(apk, progress=step)
         step("third-party SDKs")
-        sdks = detect_sdks(
+        detected = detect_sdks(
             facts.class_names,
             [c.name for c in facts.components] + [facts.manifest.application_class or ""],
             facts.native_libs,
             [h.host for h in facts.hosts],
+            app_package=facts.app.package,
         )
+        sdks = [s for s in detected if s.category != LIBRARY_CATEGORY]
+        libraries = [s for s in detected if s.category == LIBRARY_CATEGORY]
+
+        def owner(class_name: str) -> Any:
+            return sdk_for_class(class_name, app_package=facts.app.package)
+
         evidence.inputs["apk"] = Path(apk).name
         evidence.app = facts.app
         evidence.permissions = facts.permissions
         evidence.components = facts.components
-        evidence.api_uses = _attribute(facts.api_uses, sdk_for_class)
+        evidence.api_uses = _attribute(facts.api_uses, owner)
+        evidence.libraries = tuple(libraries)
         evidence.hosts = facts.hosts
         evidence.embedded_policies = facts.embedded_policies
         evidence.resource_strings = facts.resource_strings
@@ -96,7 +113,7 @@ def gather(
             from pica.extract.apk.reachability import pre_ui_paths
 
             step("pre-consent reachability")
-            evidence.reachable = tuple(pre_ui_paths(facts, sdk_for_class))
+            evidence.reachable = tuple(pre_ui_paths(facts, evidence.api_uses, owner))
         if policy is None and facts.policy_file_text:
             from pica.extract.policy import extract_text
 
@@ -159,6 +176,7 @@ def build_report(evidence: Evidence) -> Report:
             "sensitive_call_sites": len(evidence.api_uses),
             "hosts": len(evidence.hosts),
             "pre_ui_paths": None if evidence.reachable is None else len(evidence.reachable),
+            "libraries": sorted(s.name for s in evidence.libraries),
         }
     return Report(
         tool_version=__version__,

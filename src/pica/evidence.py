@@ -235,7 +235,8 @@ class Evidence:
     hosts: tuple[HostRef, ...] = ()
     embedded_policies: tuple[EmbeddedPolicy, ...] = ()
     resource_strings: tuple[ResourceString, ...] = ()
-    sdks: tuple[SdkPresence, ...] = ()
+    sdks: tuple[SdkPresence, ...] = ()  # third-party SDKs (collect or send data themselves)
+    libraries: tuple[SdkPresence, ...] = ()  # open-source libraries bundled into the app
     reachable: tuple[ReachablePath, ...] | None = None  # None: reachability not analysed
     policy: PolicyEvidence | None = None
     checklist: tuple[ChecklistAnswer, ...] = ()

@@ -55,7 +55,9 @@ UNMAPPED = {
 
 
 def split_of(sentence: str) -> str:
-    return "dev" if int(hashlib.md5(sentence.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "holdout"
+    return (
+        "dev" if int(hashlib.md5(sentence.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "holdout"
+    )
 
 
 def load(path: str) -> list[tuple[str, set[str]]]:
@@ -71,7 +73,9 @@ def load(path: str) -> list[tuple[str, set[str]]]:
     return rows
 
 
-def score(rows: Iterable[tuple[str, set[str], set[str]]], classes: Sequence[str]) -> dict[str, tuple]:
+def score(
+    rows: Iterable[tuple[str, set[str], set[str]]], classes: Sequence[str]
+) -> dict[str, tuple]:
     tp = dict.fromkeys(classes, 0)
     fp = dict.fromkeys(classes, 0)
     fn = dict.fromkeys(classes, 0)
@@ -93,10 +97,14 @@ def score(rows: Iterable[tuple[str, set[str], set[str]]], classes: Sequence[str]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m pica.eval.policy", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m pica.eval.policy", description=__doc__.split("\n")[0]
+    )
     ap.add_argument("path")
     ap.add_argument("--split", choices=("all", "dev", "holdout"), default="all")
-    ap.add_argument("--errors", metavar="CLASS", help="print false positives/negatives of one class")
+    ap.add_argument(
+        "--errors", metavar="CLASS", help="print false positives/negatives of one class"
+    )
     args = ap.parse_args(argv)
     data = load(args.path)
     classes = sorted(set(CR_MAP.values()), key=list(dict.fromkeys(CR_MAP.values())).index)

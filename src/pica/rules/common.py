@@ -127,7 +127,9 @@ def cite_permission(perm: Permission) -> Cite:
 
 def pi_label(pi_id: str) -> str:
     entry = knowledge.taxonomy().get(pi_id)
-    return f"{entry.name_zh} ({entry.name_en})" if entry else pi_id
+    if entry is None:
+        return pi_id
+    return entry.name_zh if entry.name_en in entry.name_zh else f"{entry.name_zh} ({entry.name_en})"
 
 
 def judged_by_policy(item_id: str, evidence: Evidence, **kwargs: object) -> Finding | None:

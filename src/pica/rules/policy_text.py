@@ -62,7 +62,9 @@ def _profile(policy: PolicyEvidence) -> PolicyProfile | None:
     return p if isinstance(p, PolicyProfile) else None
 
 
-def _finding(item: str, verdict: Verdict, reason: str, cites: Sequence[Cite], fix: str, **kw) -> Finding:
+def _finding(
+    item: str, verdict: Verdict, reason: str, cites: Sequence[Cite], fix: str, **kw
+) -> Finding:
     return Finding(
         item_id=item,
         verdict=verdict,
@@ -89,7 +91,11 @@ def _labelled(policy: PolicyEvidence, label: str) -> list[PolicyStatement]:
     prof = _profile(policy)
     if prof is None:
         return []
-    return [s for s, labels in zip(policy.statements, prof.sentence_labels, strict=False) if label in labels]
+    return [
+        s
+        for s, labels in zip(policy.statements, prof.sentence_labels, strict=False)
+        if label in labels
+    ]
 
 
 def _collect_statements(policy: PolicyEvidence) -> list[tuple[int, PolicyStatement]]:
@@ -123,7 +129,12 @@ def judge_1_1(policy: PolicyEvidence) -> Finding:
             "1.1",
             Verdict.VIOLATION,
             "The policy text has no statement about collecting personal information.",
-            (_searched(policy, "sentences that say which personal information is collected (收集/获取/采集 + a PI type)"),),
+            (
+                _searched(
+                    policy,
+                    "sentences that say which personal information is collected (收集/获取/采集 + a PI type)",
+                ),
+            ),
             fix,
         )
     cites = _cites(policy, (typed or [s for _i, s in coll])[:3] + use[:2])
@@ -161,7 +172,9 @@ def judge_1_4(policy: PolicyEvidence) -> Finding:
     )
     problems = []
     if not rd.has_simplified_chinese:
-        what = {"traditional": "only Traditional Chinese", "english": "only English"}.get(rd.script, "no Chinese text")
+        what = {"traditional": "only Traditional Chinese", "english": "only English"}.get(
+            rd.script, "no Chinese text"
+        )
         problems.append(f"no Simplified Chinese version (the text is {what})")
     if rd.body_font_px is not None and rd.body_font_px < th["min_body_font_px"]:
         problems.append(f"body text is {rd.body_font_px}px, below {th['min_body_font_px']:.0f}px")
@@ -170,7 +183,13 @@ def judge_1_4(policy: PolicyEvidence) -> Finding:
             f"text {rd.text_color} on {rd.background_color} has contrast {rd.contrast_ratio}:1, below {th['min_contrast']}:1"
         )
     if problems:
-        return _finding("1.4", Verdict.VIOLATION, "The policy is hard to read: " + "; ".join(problems) + ".", (whole,), fix)
+        return _finding(
+            "1.4",
+            Verdict.VIOLATION,
+            "The policy is hard to read: " + "; ".join(problems) + ".",
+            (whole,),
+            fix,
+        )
     if rd.body_font_px is None:
         return _finding(
             "1.4",
@@ -217,9 +236,11 @@ def judge_2_1(policy: PolicyEvidence, sdk_names: Sequence[str] = ()) -> Finding:
     with_purpose: dict[str, bool] = {}
     bare: dict[str, PolicyStatement] = {}
     for i, s in coll:
-        ctx_purpose = bool(s.purposes) or (
-            i > 0 and bool(stmts[i - 1].purposes) and stmts[i - 1].section == s.section
-        ) or bool(_CONTEXT_PURPOSE.search(s.section))
+        ctx_purpose = (
+            bool(s.purposes)
+            or (i > 0 and bool(stmts[i - 1].purposes) and stmts[i - 1].section == s.section)
+            or bool(_CONTEXT_PURPOSE.search(s.section))
+        )
         for p in s.pi_types:
             if ctx_purpose:
                 with_purpose[p] = True
@@ -238,11 +259,17 @@ def judge_2_1(policy: PolicyEvidence, sdk_names: Sequence[str] = ()) -> Finding:
         key = sdk.strip()
         if not key:
             continue
-        rows = [r for r in prof.sdk_rows if key.lower() in r.name.lower() or r.name.lower() in key.lower() and len(r.name) >= 2]
+        rows = [
+            r
+            for r in prof.sdk_rows
+            if key.lower() in r.name.lower() or r.name.lower() in key.lower() and len(r.name) >= 2
+        ]
         if rows:
             r = rows[0]
             if not (r.purpose and (r.pi_text or r.pi_types)):
-                sdk_problems.append(f"{key} is listed without {'purpose' if not r.purpose else 'the PI it collects'}")
+                sdk_problems.append(
+                    f"{key} is listed without {'purpose' if not r.purpose else 'the PI it collects'}"
+                )
                 sdk_cites.append(_cite(policy, r.ref))
             continue
         if key.lower() not in low_text:
@@ -261,13 +288,23 @@ def judge_2_1(policy: PolicyEvidence, sdk_names: Sequence[str] = ()) -> Finding:
         cites = list(_cites(policy, [bare[p] for p in missing_types][:3])) + sdk_cites[:2]
         if not cites:
             cites = [_searched(policy, "the detected SDKs' names, purposes and PI")]
-        return _finding("2.1", Verdict.VIOLATION, "Purpose, means or scope not stated one by one: " + "; ".join(parts) + ".", cites, fix)
+        return _finding(
+            "2.1",
+            Verdict.VIOLATION,
+            "Purpose, means or scope not stated one by one: " + "; ".join(parts) + ".",
+            cites,
+            fix,
+        )
     good = [s for _i, s in coll if s.purposes and s.pi_types]
     return _finding(
         "2.1",
         Verdict.COMPLIANT,
         f"Every PI type the policy collects ({len(with_purpose)}) is stated with a purpose"
-        + (f", and all {len(sdk_names)} detected SDKs are named with purpose and PI." if sdk_names else "; no SDK list was checked (no APK given)."),
+        + (
+            f", and all {len(sdk_names)} detected SDKs are named with purpose and PI."
+            if sdk_names
+            else "; no SDK list was checked (no APK given)."
+        ),
         _cites(policy, good[:4]),
         fix,
         confidence="medium",
@@ -292,7 +329,12 @@ def judge_2_2(policy: PolicyEvidence) -> Finding:
         "2.2",
         Verdict.VIOLATION,
         "The policy makes no commitment to notify users when its purposes, means or scope change.",
-        (_searched(policy, "a commitment to notify users of policy changes (变更/更新 + 通知/提醒/弹窗/推送)"),),
+        (
+            _searched(
+                policy,
+                "a commitment to notify users of policy changes (变更/更新 + 通知/提醒/弹窗/推送)",
+            ),
+        ),
         fix,
     )
 
@@ -309,7 +351,12 @@ def judge_2_4(policy: PolicyEvidence) -> Finding:
         f"(limit {th['max_avg_sentence_chars']:.0f}), {rd.jargon_per_1000_chars} technical terms per 1,000 characters "
         f"(limit {th['max_jargon_per_1000_chars']:.0f}; most frequent: {', '.join(rd.top_jargon[:5]) or 'none'})"
     )
-    cite = Cite(text="Measured: " + measures + ".", source=f"{name}: chars 0-{len(policy.text)}", artifact=name, logical="(whole policy)")
+    cite = Cite(
+        text="Measured: " + measures + ".",
+        source=f"{name}: chars 0-{len(policy.text)}",
+        artifact=name,
+        logical="(whole policy)",
+    )
     over = []
     if rd.chars > th["max_total_chars"]:
         over.append("overlong")
@@ -328,7 +375,14 @@ def judge_2_4(policy: PolicyEvidence) -> Finding:
             fix,
             confidence="medium",
         )
-    return _finding("2.4", Verdict.COMPLIANT, "Length, sentence length and jargon density are within limits: " + measures + ".", (cite,), fix, confidence="medium")
+    return _finding(
+        "2.4",
+        Verdict.COMPLIANT,
+        "Length, sentence length and jargon density are within limits: " + measures + ".",
+        (cite,),
+        fix,
+        confidence="medium",
+    )
 
 
 # ---------------------------------------------------------------------------------------- 3.x
@@ -346,7 +400,11 @@ def judge_3_6(policy: PolicyEvidence) -> Finding:
             "3.6",
             Verdict.COMPLIANT,
             "The policy says how to turn personalised recommendation or targeted push off"
-            + (f" (path: {next((r.path for r in optout if r.path), '')})." if any(r.path for r in optout) else "."),
+            + (
+                f" (path: {next((r.path for r in optout if r.path), '')})."
+                if any(r.path for r in optout)
+                else "."
+            ),
             _cites(policy, [r.ref for r in optout][:3]),
             fix,
             manual_test="Check that the switch exists at the stated path and works.",
@@ -356,14 +414,24 @@ def judge_3_6(policy: PolicyEvidence) -> Finding:
             "3.6",
             Verdict.VIOLATION,
             "The policy describes personalised recommendation or targeted push but gives no way to turn it off.",
-            (*_cites(policy, mentions[:3]), _searched(policy, "a way to turn personalisation off (关闭个性化推荐/退出定向推送/非个性化)")),
+            (
+                *_cites(policy, mentions[:3]),
+                _searched(
+                    policy,
+                    "a way to turn personalisation off (关闭个性化推荐/退出定向推送/非个性化)",
+                ),
+            ),
             fix,
         )
     return _finding(
         "3.6",
         Verdict.INCONCLUSIVE,
         "The policy mentions no personalised recommendation or targeted push; whether the app uses them needs the UI.",
-        (_searched(policy, "personalised recommendation / targeted push (个性化推荐/定向推送/用户画像)"),),
+        (
+            _searched(
+                policy, "personalised recommendation / targeted push (个性化推荐/定向推送/用户画像)"
+            ),
+        ),
         fix,
         missing=("UI", "MANUAL"),
     )
@@ -439,7 +507,11 @@ def judge_4_5(policy: PolicyEvidence) -> Finding:
         "4.5",
         Verdict.COMPLIANT,
         "The policy does not rely on service improvement, UX, targeted push or R&D as grounds for collection.",
-        (_searched(policy, "collection justified only by 改善服务质量/提升用户体验/定向推送/研发新产品"),),
+        (
+            _searched(
+                policy, "collection justified only by 改善服务质量/提升用户体验/定向推送/研发新产品"
+            ),
+        ),
         fix,
         confidence="medium",
     )
@@ -453,7 +525,11 @@ def judge_6_1(policy: PolicyEvidence) -> Finding:
     if prof is None:
         return _no_profile("6.1")
     fix = "Provide and describe in-app functions (with paths) to correct and delete PI and to cancel the account."
-    labels = {"correct": "correction", "delete": "deletion", "cancel_account": "account cancellation"}
+    labels = {
+        "correct": "correction",
+        "delete": "deletion",
+        "cancel_account": "account cancellation",
+    }
     found = {k: prof.rights_of(k) for k in labels}
     missing = [labels[k] for k, v in found.items() if not v]
     cites = _cites(policy, [v[0].ref for v in found.values() if v])
@@ -462,14 +538,21 @@ def judge_6_1(policy: PolicyEvidence) -> Finding:
             "6.1",
             Verdict.VIOLATION,
             "The policy offers no " + ", no ".join(missing) + " function.",
-            (*cites, _searched(policy, "how to " + ", ".join(missing) + " (更正/删除/注销 with 您可以/通过/路径)")),
+            (
+                *cites,
+                _searched(
+                    policy,
+                    "how to " + ", ".join(missing) + " (更正/删除/注销 with 您可以/通过/路径)",
+                ),
+            ),
             fix,
         )
     paths = [v[0].path for v in found.values() if v and v[0].path]
     return _finding(
         "6.1",
         Verdict.COMPLIANT,
-        "The policy describes how to correct and delete PI and cancel the account" + (f" (e.g. {paths[0]})." if paths else "."),
+        "The policy describes how to correct and delete PI and cancel the account"
+        + (f" (e.g. {paths[0]})." if paths else "."),
         cites,
         fix,
         manual_test="Try correction, deletion and account cancellation in the app.",
@@ -511,7 +594,9 @@ def judge_6_2(policy: PolicyEvidence) -> Finding:
     )
 
 
-def _limit_finding(item: str, policy: PolicyEvidence, scopes: tuple[str, ...], what: str, fix: str) -> Finding | None:
+def _limit_finding(
+    item: str, policy: PolicyEvidence, scopes: tuple[str, ...], what: str, fix: str
+) -> Finding | None:
     prof = _profile(policy)
     assert prof is not None
     limit = lexicon().thresholds["max_response_working_days"]
@@ -534,7 +619,9 @@ def judge_6_3(policy: PolicyEvidence) -> Finding:
     if prof is None:
         return _no_profile("6.3")
     fix = "Promise to complete correction, deletion and cancellation requests within 15 working days, and keep the promise."
-    bad = _limit_finding("6.3", policy, ("rights", "general"), "correction, deletion or cancellation requests", fix)
+    bad = _limit_finding(
+        "6.3", policy, ("rights", "general"), "correction, deletion or cancellation requests", fix
+    )
     if bad:
         return bad
     lims = [lim for lim in prof.response_limits if lim.scope in ("rights", "general")]
@@ -575,19 +662,29 @@ def judge_6_5(policy: PolicyEvidence) -> Finding:
             "6.5",
             Verdict.VIOLATION,
             "The policy publishes no complaint or report channel (no e-mail, phone, postal address or online form).",
-            (_searched(policy, "complaint/report channels (e-mail, phone, address, online form/客服)"),),
+            (
+                _searched(
+                    policy, "complaint/report channels (e-mail, phone, address, online form/客服)"
+                ),
+            ),
             fix,
         )
     kinds = sorted({c.kind for c in chans})
     return _finding(
         "6.5",
         Verdict.COMPLIANT,
-        "The policy publishes contact channels for complaints: " + ", ".join(f"{c.kind} {c.value}" for c in chans[:4]) + ".",
+        "The policy publishes contact channels for complaints: "
+        + ", ".join(f"{c.kind} {c.value}" for c in chans[:4])
+        + ".",
         _cites(policy, [c.ref for c in chans][:4]),
         fix,
         confidence="high" if concrete else "low",
         manual_test="Send a complaint through the channel and check it is handled within 15 working days."
-        + ("" if concrete else f" Only in-app channels ({', '.join(kinds)}) are named, with no e-mail, phone or address."),
+        + (
+            ""
+            if concrete
+            else f" Only in-app channels ({', '.join(kinds)}) are named, with no e-mail, phone or address."
+        ),
     )
 
 

@@ -29,9 +29,9 @@ def cite_path(path: ReachablePath) -> Cite:
     )
 
 
-def _worst_confidence(paths: list[ReachablePath]) -> str:
+def _best_confidence(paths: list[ReachablePath]) -> str:
     order = {"high": 0, "medium": 1, "low": 2}
-    best = min((order.get(p.confidence, 2) for p in paths), default=2)
+    best = min((order.get(p.confidence, 2) for p in paths), default=2)  # the strongest path
     return {0: "high", 1: "medium", 2: "low"}[best]
 
 
@@ -78,7 +78,7 @@ def collected_before_consent(evidence: Evidence) -> Finding:
             cites=tuple(cite_path(p) for p in ungated[:25]),
             fix=fix_for("3.1"),
             evidence_kind="static",
-            confidence=_worst_confidence(ungated),
+            confidence=_best_confidence(ungated),
         )
     if api_paths:
         return inconclusive(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import struct
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -52,6 +52,7 @@ SPUT_OPS = frozenset(range(0x67, 0x6E))
 CONST_STRING = 0x1A
 CONST_STRING_JUMBO = 0x1B
 NEW_INSTANCE = 0x22
+CONST_CLASS = 0x1C
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +153,7 @@ class DexFile:
             if count and (off + count * size > len(data) or off < 0x70):
                 raise InputError(f"{name}: malformed DEX ({label} table lies outside the file)")
         self._string_cache: dict[int, str] = {}
+        self._signature_cache: dict[int, str] = {}
 
     # -- id tables ---------------------------------------------------------------------------
 
@@ -213,6 +215,21 @@ class DexFile:
             )
         ]
 
+    def interfaces(self, cdef: ClassDef) -> list[str]:
+        """Descriptors of the interfaces a class declares it implements."""
+        if not cdef.interfaces_off:
+            return []
+        off = cdef.interfaces_off
+        if off + 4 > len(self.data):
+            raise InputError(f"{self.name}: interface list out of range")
+        (count,) = struct.unpack_from("<I", self.data, off)
+        if off + 4 + 2 * count > len(self.data):
+            raise InputError(f"{self.name}: interface list out of range")
+        return [self.type_name(i) for i in struct.unpack_from(f"<{count}H", self.data, off + 4)]
+
+    def superclass(self, cdef: ClassDef) -> str | None:
+        return None if cdef.superclass_idx == NO_INDEX else self.type_name(cdef.superclass_idx)
+
     @property
     def class_count(self) -> int:
         return self._class_defs_size
@@ -225,11 +242,21 @@ class DexFile:
         """Dotted Java names of every class defined in this file."""
         return [descriptor_to_java(self.type_name(c.type_idx)) for c in self.class_defs]
 
+    def _method_id(self, method_idx: int) -> tuple[int, int, int]:
+        if not 0 <= method_idx < self._method_ids_size:
+            raise InputError(f"{self.name}: method index {method_idx} out of range")
+        return struct.unpack_from("<HHI", self.data, self._method_ids_off + 8 * method_idx)
+
+    def _field_id(self, field_idx: int) -> tuple[int, int, int]:
+        if not 0 <= field_idx < self._field_ids_size:
+            raise InputError(f"{self.name}: field index {field_idx} out of range")
+        return struct.unpack_from("<HHI", self.data, self._field_ids_off + 8 * field_idx)
+
     def method_name(self, method_idx: int) -> str:
-        return self.string(self.method_ids[method_idx][2])
+        return self.string(self._method_id(method_idx)[2])
 
     def method_class(self, method_idx: int) -> str:
-        return self.type_name(self.method_ids[method_idx][0])
+        return self.type_name(self._method_id(method_idx)[0])
 
     def proto_descriptor(self, proto_idx: int) -> str:
         """'(Landroid/os/Bundle;)V' for a proto id."""
@@ -251,59 +278,81 @@ class DexFile:
 
     def method_signature(self, method_idx: int) -> str:
         """'onCreate(Landroid/os/Bundle;)V'."""
-        _cls, proto, name = self.method_ids[method_idx]
-        return self.string(name) + self.proto_descriptor(proto)
+        cached = self._signature_cache.get(method_idx)
+        if cached is None:
+            _cls, proto, name = self._method_id(method_idx)
+            cached = self._signature_cache[method_idx] = self.string(name) + self.proto_descriptor(
+                proto
+            )
+        return cached
 
     def field_name(self, field_idx: int) -> str:
-        return self.string(self.field_ids[field_idx][2])
+        return self.string(self._field_id(field_idx)[2])
 
     def field_class(self, field_idx: int) -> str:
-        return self.type_name(self.field_ids[field_idx][0])
+        return self.type_name(self._field_id(field_idx)[0])
 
     # -- lookups by name ---------------------------------------------------------------------
 
-    @cached_property
-    def _type_idx_by_descriptor(self) -> dict[str, int]:
-        return {self.string(s): i for i, s in enumerate(self.type_string_idx)}
+    def string_index(self, value: str) -> int | None:
+        """Index of a string by binary search: string ids are sorted by their contents."""
+        lo, hi = 0, self._string_ids_size
+        while lo < hi:
+            mid = (lo + hi) // 2
+            current = self.string(mid)
+            if current < value:
+                lo = mid + 1
+            elif current > value:
+                hi = mid
+            else:
+                return mid
+        return None
 
     def type_index(self, descriptor: str) -> int | None:
-        return self._type_idx_by_descriptor.get(descriptor)
+        """Type id of a descriptor: type ids are sorted by their string index."""
+        sidx = self.string_index(descriptor)
+        if sidx is None:
+            return None
+        table = self.type_string_idx
+        pos = bisect_left(table, sidx)
+        return pos if pos < len(table) and table[pos] == sidx else None
+
+    def _id_class_column(self, off: int, count: int) -> array:
+        """The class_idx column of the method or field id table (sorted by class)."""
+        column = array("H")
+        column.frombytes(self.data[off : off + 8 * count])
+        return column[0::4]
+
+    @cached_property
+    def _method_classes(self) -> array:
+        return self._id_class_column(self._method_ids_off, self._method_ids_size)
+
+    @cached_property
+    def _field_classes(self) -> array:
+        return self._id_class_column(self._field_ids_off, self._field_ids_size)
+
+    def _member_indexes(
+        self, wanted: dict[str, set[str]], column: array, id_off: int
+    ) -> dict[int, tuple[str, str]]:
+        found: dict[int, tuple[str, str]] = {}
+        for descriptor, names in wanted.items():
+            t = self.type_index(descriptor)
+            if t is None:
+                continue
+            for idx in range(bisect_left(column, t), bisect_right(column, t)):
+                (name_idx,) = struct.unpack_from("<I", self.data, id_off + 8 * idx + 4)
+                name = self.string(name_idx)
+                if name in names:
+                    found[idx] = (descriptor, name)
+        return found
 
     def method_indexes(self, wanted: dict[str, set[str]]) -> dict[int, tuple[str, str]]:
         """Method ids whose (class descriptor, name) is wanted: {descriptor: {names}}."""
-        by_type = {}
-        for descriptor, names in wanted.items():
-            t = self.type_index(descriptor)
-            if t is not None:
-                by_type[t] = (descriptor, names)
-        found: dict[int, tuple[str, str]] = {}
-        if not by_type:
-            return found
-        for idx, (cls, _proto, name_idx) in enumerate(self.method_ids):
-            hit = by_type.get(cls)
-            if hit is not None:
-                name = self.string(name_idx)
-                if name in hit[1]:
-                    found[idx] = (hit[0], name)
-        return found
+        return self._member_indexes(wanted, self._method_classes, self._method_ids_off)
 
     def field_indexes(self, wanted: dict[str, set[str]]) -> dict[int, tuple[str, str]]:
         """Field ids whose (class descriptor, name) is wanted."""
-        by_type = {}
-        for descriptor, names in wanted.items():
-            t = self.type_index(descriptor)
-            if t is not None:
-                by_type[t] = (descriptor, names)
-        found: dict[int, tuple[str, str]] = {}
-        if not by_type:
-            return found
-        for idx, (cls, _type, name_idx) in enumerate(self.field_ids):
-            hit = by_type.get(cls)
-            if hit is not None:
-                name = self.string(name_idx)
-                if name in hit[1]:
-                    found[idx] = (hit[0], name)
-        return found
+        return self._member_indexes(wanted, self._field_classes, self._field_ids_off)
 
     def string_indexes_with_prefix(self, prefixes: Iterable[bytes]) -> dict[int, str]:
         """String ids whose value starts with one of the prefixes (found in the raw bytes)."""
@@ -356,8 +405,8 @@ class DexFile:
         return min(later, default=len(self.data))
 
     @cached_property
-    def methods_by_class(self) -> dict[int, list[tuple[int, int, int]]]:
-        """type idx -> [(method idx, access flags, code offset)] for every defined method."""
+    def methods_by_class(self) -> dict[int, list[tuple[int, int]]]:
+        """type idx -> [(method idx, code offset)] for every method the class defines."""
         try:
             items = self._class_data_items()
         except (IndexError, struct.error) as exc:
@@ -378,7 +427,7 @@ class DexFile:
                     raise InputError(f"{self.name}: truncated class data") from exc
         return result
 
-    def _class_data_items(self) -> dict[int, list[tuple[int, int, int]]]:
+    def _class_data_items(self) -> dict[int, list[tuple[int, int]]]:
         """Decode the whole class-data section at once: {item offset: methods}.
 
         Class-data items lie back to back and are all uleb128 numbers, so one regex splits the
@@ -389,40 +438,48 @@ class DexFile:
         start, count = self.sections[0x2000]
         end = self._section_end(0x2000)
         tokens = _ULEB.findall(self.data, start, end)
-        values = [
-            t[0]
-            if len(t) == 1
-            else (t[0] & 0x7F) | (t[1] << 7)
-            if len(t) == 2
-            else (t[0] & 0x7F) | ((t[1] & 0x7F) << 7) | (t[2] << 14)
-            if len(t) == 3
-            else _uleb_value(t)
-            for t in tokens
-        ]
         positions = [0, *accumulate(map(len, tokens))]
-        items: dict[int, list[tuple[int, int, int]]] = {}
+        items: dict[int, list[tuple[int, int]]] = {}
         i = 0
-        n = len(values)
+        n = len(tokens)
+        uleb = _uleb_value
         for _ in range(count):
             if i + 4 > n:
                 break
             item_off = start + positions[i]
-            sf, inf, dm, vm = values[i : i + 4]
-            i += 4 + 2 * (sf + inf)
+            t0, t1, t2, t3 = tokens[i : i + 4]
+            sf = t0[0] if len(t0) == 1 else uleb(t0)
+            inf = t1[0] if len(t1) == 1 else uleb(t1)
+            dm = t2[0] if len(t2) == 1 else uleb(t2)
+            vm = t3[0] if len(t3) == 1 else uleb(t3)
+            i += 4 + 2 * (sf + inf)  # fields: skipped, never decoded
+            if i + 3 * (dm + vm) > n:
+                raise InputError(f"{self.name}: truncated class data")
             methods = []
             for size in (dm, vm):
                 idx = 0
-                block = values[i : i + 3 * size]
-                if len(block) < 3 * size:
-                    raise InputError(f"{self.name}: truncated class data")
-                for j in range(0, 3 * size, 3):
-                    idx += block[j]
-                    methods.append((idx, block[j + 1], block[j + 2]))
+                for j in range(i, i + 3 * size, 3):
+                    t = tokens[j]
+                    idx += t[0] if len(t) == 1 else uleb(t)
+                    t = tokens[j + 2]  # code offsets are 3 or 4 bytes long: decoded inline
+                    size_t = len(t)
+                    if size_t == 3:
+                        code = (t[0] & 0x7F) | ((t[1] & 0x7F) << 7) | (t[2] << 14)
+                    elif size_t == 4:
+                        code = (
+                            (t[0] & 0x7F)
+                            | ((t[1] & 0x7F) << 7)
+                            | ((t[2] & 0x7F) << 14)
+                            | (t[3] << 21)
+                        )
+                    else:
+                        code = t[0] if size_t == 1 else uleb(t)
+                    methods.append((idx, code))
                 i += 3 * size
             items[item_off] = methods
         return items
 
-    def _read_class_data(self, pos: int) -> list[tuple[int, int, int]]:
+    def _read_class_data(self, pos: int) -> list[tuple[int, int]]:
         data = self.data
         sf, pos = _read_uleb(data, pos)
         inf, pos = _read_uleb(data, pos)
@@ -436,10 +493,10 @@ class DexFile:
             idx = 0
             for _ in range(count):
                 diff, pos = _read_uleb(data, pos)
-                access, pos = _read_uleb(data, pos)
+                _access, pos = _read_uleb(data, pos)
                 code_off, pos = _read_uleb(data, pos)
                 idx += diff
-                methods.append((idx, access, code_off))
+                methods.append((idx, code_off))
         return methods
 
     @cached_property
@@ -454,7 +511,7 @@ class DexFile:
         return {
             midx: code_off
             for methods in self.methods_by_class.values()
-            for midx, _acc, code_off in methods
+            for midx, code_off in methods
             if code_off
         }
 
@@ -504,7 +561,11 @@ class DexFile:
                     w = (n * ew + 1) // 2 + 4
                 else:
                     w = 1
-            elif op in INVOKE_OPS or 0x60 <= op <= 0x6D or op == CONST_STRING or op == NEW_INSTANCE:
+            elif (
+                op in INVOKE_OPS
+                or 0x60 <= op <= 0x6D
+                or op in (CONST_STRING, NEW_INSTANCE, CONST_CLASS)
+            ):
                 refs.append(Ref(pos, op, data[pos + 2] | (data[pos + 3] << 8)))
             elif op == CONST_STRING_JUMBO:
                 refs.append(Ref(pos, op, struct.unpack_from("<I", data, pos + 2)[0]))
@@ -539,13 +600,10 @@ class DexFile:
                 match = pattern.search(self.data, match.start() + 1, end)
         if any(i > 0xFFFF for indexes in wanted.values() for i in indexes):
             candidates.update(self.code_of_method)  # const-string/jumbo: rare, decode all
+        pairs = {(op, i) for ops, indexes in wanted.items() for op in ops for i in indexes}
         result: dict[int, list[Ref]] = {}
         for method in candidates:
-            hits = [
-                r
-                for r in self.refs(method)
-                if any(r.opcode in ops and r.index in idx for ops, idx in wanted.items())
-            ]
+            hits = [r for r in self.refs(method) if (r.opcode, r.index) in pairs]
             if hits:
                 result[method] = hits
         return result
@@ -556,6 +614,11 @@ _ULEB = re.compile(rb"[\x80-\xff]{0,4}[\x00-\x7f]")
 
 
 def _uleb_value(token: bytes) -> int:
+    size = len(token)
+    if size == 2:
+        return (token[0] & 0x7F) | (token[1] << 7)
+    if size == 3:
+        return (token[0] & 0x7F) | ((token[1] & 0x7F) << 7) | (token[2] << 14)
     value = 0
     for shift, byte in enumerate(token):
         value |= (byte & 0x7F) << (7 * shift)

@@ -190,7 +190,10 @@ def parse_colour(value: str, base: RGB = (255, 255, 255)) -> RGB | None:
         else:
             return None
         return _blend((r, g, b), a, base)
-    m = re.search(r"rgba?\(\s*([\d.]+)%?\s*[, ]\s*([\d.]+)%?\s*[, ]\s*([\d.]+)%?\s*(?:[,/]\s*([\d.]+)(%?))?\s*\)", v)
+    m = re.search(
+        r"rgba?\(\s*([\d.]+)%?\s*[, ]\s*([\d.]+)%?\s*[, ]\s*([\d.]+)%?\s*(?:[,/]\s*([\d.]+)(%?))?\s*\)",
+        v,
+    )
     if m:
         r, g, b = (min(255, int(float(x))) for x in m.group(1, 2, 3))
         a = 1.0
@@ -254,7 +257,9 @@ def font_size_from_shorthand(value: str, parent_px: float, root_px: float) -> fl
         if tok == "/":
             break
         size = parse_font_size(tok, parent_px, root_px)
-        if size is not None and re.match(r"^[\d.]+(px|pt|em|rem|%)$|^(x*-?small|medium|x*-?large)$", tok):
+        if size is not None and re.match(
+            r"^[\d.]+(px|pt|em|rem|%)$|^(x*-?small|medium|x*-?large)$", tok
+        ):
             return size
     return None
 

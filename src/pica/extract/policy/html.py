@@ -90,7 +90,10 @@ _BLOCK = {
     "h5",
     "h6",
 }
-_BOILER = re.compile(r"(^|[\s_-])(nav|navbar|menu|breadcrumb|sidebar|cookie-banner|site-footer|site-header|toolbar)($|[\s_-])", re.I)
+_BOILER = re.compile(
+    r"(^|[\s_-])(nav|navbar|menu|breadcrumb|sidebar|cookie-banner|site-footer|site-header|toolbar)($|[\s_-])",
+    re.I,
+)
 _WS = re.compile(r"[\s\u00a0\u3000\u200b]+")
 _CJK_GAP = re.compile(
     r"(?<=[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef])[ \t]*\r?\n\s*(?=[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef])"
@@ -244,7 +247,9 @@ def _computed(el, tag, sheet: StyleSheet, parent: tuple, root_px: float) -> tupl
         size = el.get("size")
         if size and size.strip().lstrip("+-").isdigit():
             n = int(size.strip().lstrip("+-"))
-            font_px = {1: 10.0, 2: 13.0, 3: 16.0, 4: 18.0, 5: 24.0, 6: 32.0, 7: 48.0}.get(n, font_px)
+            font_px = {1: 10.0, 2: 13.0, 3: 16.0, 4: 18.0, 5: 24.0, 6: 32.0, 7: 48.0}.get(
+                n, font_px
+            )
         if el.get("color"):
             c = parse_colour(el.get("color"), bg or (255, 255, 255))
             color = c or color

@@ -33,7 +33,7 @@ class PiMatcher:
     """
 
     first: re.Pattern[str] | None
-    by_first: dict[str, tuple[str, ...]]  # lower-case first char -> lower-case terms, longest first
+    by_first: dict[str, tuple[str, ...]]  # lower-case first two chars -> terms, longest first
     ids: dict[str, str]  # lower-cased term -> taxonomy id
     from_taxonomy: bool
 
@@ -51,12 +51,22 @@ class PiMatcher:
                 break
             i = m.start()
             hit = None
-            for term in self.by_first.get(low[i], ()):
+            for term in self.by_first.get(low[i : i + 2], ()):
                 if low.startswith(term, i):
                     j = i + len(term)
-                    if term[0].isascii() and term[0].isalnum() and i > 0 and _is_ascii_letter(low[i - 1]):
+                    if (
+                        term[0].isascii()
+                        and term[0].isalnum()
+                        and i > 0
+                        and _is_ascii_letter(low[i - 1])
+                    ):
                         continue
-                    if term[-1].isascii() and term[-1].isalnum() and j < n and _is_ascii_letter(low[j]):
+                    if (
+                        term[-1].isascii()
+                        and term[-1].isalnum()
+                        and j < n
+                        and _is_ascii_letter(low[j])
+                    ):
                         continue
                     hit = term
                     break
@@ -90,9 +100,10 @@ def build_pi_matcher(terms: dict[str, list[str]], from_taxonomy: bool) -> PiMatc
         return PiMatcher(None, {}, {}, from_taxonomy)
     by_first: dict[str, list[str]] = {}
     for t in ids:
-        by_first.setdefault(t[0], []).append(t)
+        by_first.setdefault(t[:2], []).append(t)
     frozen = {k: tuple(sorted(v, key=len, reverse=True)) for k, v in by_first.items()}
-    first = re.compile("[" + "".join(re.escape(c) for c in sorted(frozen)) + "]")
+    firsts = sorted({k[0] for k in frozen})
+    first = re.compile("[" + "".join(re.escape(c) for c in firsts) + "]")
     return PiMatcher(first, frozen, ids, from_taxonomy)
 
 
@@ -153,6 +164,7 @@ class Lexicon:
     unreasonable: tuple[re.Pattern[str], ...]
     jargon: re.Pattern[str]
     thresholds: dict[str, float]
+    cls: dict[str, re.Pattern[str]]  # sentence-class patterns (policy_lexicon.yaml "classes")
 
 
 @cache
@@ -170,9 +182,7 @@ def lexicon() -> Lexicon:
         receivers={k: _rx(v) for k, v in d["receivers"].items() if k != "source"},
         conditions={k: _rx(v) for k, v in d["conditions"].items() if k != "source"},
         weak_purposes=_rx([d["weak_purposes"]["zh"], d["weak_purposes"]["en"]]),
-        rights={
-            k: _rx(v) for k, v in rights.items() if k not in ("source", "enabler")
-        },
+        rights={k: _rx(v) for k, v in rights.items() if k not in ("source", "enabler")},
         rights_enabler=_rx(rights["enabler"]),
         personalisation=_rx(d["personalisation"]["pattern"]),
         change=_rx(d["change_notice"]["change"]),
@@ -194,4 +204,154 @@ def lexicon() -> Lexicon:
         unreasonable=tuple(_rx(p) for p in uc["patterns"]),
         jargon=_rx(d["jargon"]["pattern"]),
         thresholds={k: float(v) for k, v in d["thresholds"].items()},
+        cls={k: _rx(v) for k, v in d["classes"].items() if k != "source"},
     )
+
+
+# ------------------------------------------------------------------------------------------
+# Speed: a pattern can only match a sentence that contains one of the strings a match can start
+# with. ``prefixes`` (below) computes them from the parsed pattern; ``Gate`` skips ``search``
+# when the sentence has none of them.
+
+try:  # Python >= 3.11
+    from re import _constants as _sc  # type: ignore[attr-defined]
+    from re import _parser as _sp  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import sre_constants as _sc  # type: ignore[no-redef]
+    import sre_parse as _sp  # type: ignore[no-redef]
+
+_DIGITS = frozenset("0123456789０１２３４５６７８９")
+
+
+# Stronger than the first character: the first *two* characters. Most Chinese patterns start
+# with a common character (您, 我, 个…) but a rare pair (您可, 个性…). ``prefixes`` computes the set
+# of strings of length <= 2 every match starts with (None when unknown); ``grams`` gives a
+# sentence's characters plus its character pairs, so one ``isdisjoint`` decides whether the
+# regex can match at all.
+
+_MAX_SET = 4000
+_UNKNOWN = frozenset({("", False)})
+
+
+def _p_seq(items, k: int) -> frozenset[tuple[str, bool]]:
+    """(prefix, full) pairs: every match of ``items`` starts with one prefix; ``full`` says the
+    prefix is the whole match (so what follows in the enclosing sequence may extend it)."""
+    if not items or k <= 0:
+        return frozenset({("", True)}) if not items else frozenset({("", False)})
+    out: set[tuple[str, bool]] = set()
+    head = _p_item(items[0][0], items[0][1], k)
+    rest = items[1:]
+    for s, full in head:
+        if full and rest:
+            if len(s) < k:
+                for t, f2 in _p_seq(rest, k - len(s)):
+                    out.add((s + t, f2))
+            else:
+                out.add((s, False))
+        else:
+            out.add((s, full))
+        if len(out) > _MAX_SET:
+            return _UNKNOWN
+    return frozenset(out)
+
+
+def _p_item(op, av, k: int) -> frozenset[tuple[str, bool]]:
+    if op is _sc.LITERAL:
+        return frozenset({(chr(av), True)})
+    if op is _sc.IN:
+        chars: set[str] = set()
+        for iop, iav in av:
+            if iop is _sc.LITERAL:
+                chars.add(chr(iav))
+            elif iop is _sc.RANGE:
+                lo, hi = iav
+                if hi - lo > 64:
+                    return _UNKNOWN
+                chars.update(chr(c) for c in range(lo, hi + 1))
+            elif iop is _sc.CATEGORY and iav is _sc.CATEGORY_DIGIT:
+                chars |= _DIGITS
+            else:
+                return _UNKNOWN
+        return frozenset((c, True) for c in chars)
+    if op is _sc.CATEGORY and av is _sc.CATEGORY_DIGIT:
+        return frozenset((c, True) for c in _DIGITS)
+    if op is _sc.BRANCH:
+        out: set[tuple[str, bool]] = set()
+        for branch in av[1]:
+            out |= _p_seq(list(branch), k)
+            if len(out) > _MAX_SET:
+                return _UNKNOWN
+        return frozenset(out)
+    if op is _sc.SUBPATTERN:
+        return _p_seq(list(av[-1]), k)
+    if op in (_sc.MAX_REPEAT, _sc.MIN_REPEAT, getattr(_sc, "POSSESSIVE_REPEAT", None)):
+        lo, hi, sub = av
+        if hi == 0:
+            return frozenset({("", True)})
+        one = _p_seq(list(sub), k)
+        out = {(s, full and hi == 1) for s, full in one}
+        if lo == 0:
+            out.add(("", True))
+        return frozenset(out)
+    if op is _sc.AT or op in (_sc.ASSERT, _sc.ASSERT_NOT):
+        return frozenset({("", True)})  # zero-width: constrains nothing
+    return _UNKNOWN
+
+
+def prefixes(rx: re.Pattern[str]) -> frozenset[str] | None:
+    """Strings (1 or 2 characters) one of which every match of ``rx`` starts with, else None."""
+    try:
+        parsed = _sp.parse(rx.pattern, rx.flags & ~re.UNICODE)
+        pairs = _p_seq(list(parsed), 2)
+    except Exception:  # unknown construct: never gate
+        return None
+    out = {s for s, _full in pairs}
+    if not out or "" in out:
+        return None
+    if rx.flags & re.IGNORECASE:
+        wide: set[str] = set()
+        for s in out:
+            if len(s) == 1:
+                wide |= {s, s.lower(), s.upper()}
+            else:
+                for a in {s[0], s[0].lower(), s[0].upper()}:
+                    for b in {s[1], s[1].lower(), s[1].upper()}:
+                        wide.add(a + b)
+        out = wide
+    return frozenset(out)
+
+
+def grams(text: str) -> set[str]:
+    """The characters of ``text`` and its adjacent character pairs (the key set Gate tests)."""
+    g = set(text)
+    g.update(map(str.__add__, text, text[1:]))
+    return g
+
+
+class Gate:
+    """``search`` that first checks the sentence has a 1-2 character string a match starts with.
+    ``chars`` must be ``grams(text)``: a plain ``set(text)`` lacks the pairs."""
+
+    __slots__ = ("rx", "first")
+
+    def __init__(self, rx: re.Pattern[str]) -> None:
+        self.rx = rx
+        self.first = prefixes(rx)
+
+    def search(self, text: str, chars: frozenset[str] | set[str]) -> bool:
+        if self.first is not None and self.first.isdisjoint(chars):
+            return False
+        return self.rx.search(text) is not None
+
+
+_GATES: dict[int, Gate] = {}
+
+
+def gate(rx: re.Pattern[str]) -> Gate:
+    """The Gate of ``rx``, built once. Keyed by ``id``: hashing a compiled pattern hashes its
+    whole code (~2 µs for the lexicon's big alternations), and this is called ~40 times per
+    sentence. The Gate keeps ``rx`` alive, so its id cannot be reused."""
+    g = _GATES.get(id(rx))
+    if g is None:
+        g = _GATES[id(rx)] = Gate(rx)
+    return g

@@ -54,7 +54,9 @@ def read_source(
     if not path.is_file():
         raise InputError(f"policy input {path.name} is not a regular file")
     if size > max_bytes:
-        raise InputError(f"policy file {path.name} is {size} bytes, over the {max_bytes}-byte limit")
+        raise InputError(
+            f"policy file {path.name} is {size} bytes, over the {max_bytes}-byte limit"
+        )
     try:
         with path.open("rb") as fh:
             data = fh.read(max_bytes + 1)
@@ -89,7 +91,9 @@ def fetch_url(
         with opener.open(req, timeout=timeout) as resp:
             length = resp.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
-                raise InputError(f"policy URL body is {length} bytes, over the {max_bytes}-byte limit")
+                raise InputError(
+                    f"policy URL body is {length} bytes, over the {max_bytes}-byte limit"
+                )
             data = resp.read(max_bytes + 1)
             ctype = resp.headers.get("Content-Type", "")
             final = resp.geturl()

@@ -43,7 +43,9 @@ def parse_pdf(data: bytes) -> Document:
             t = page.extract_text() or ""
             total += len(t)
             if total > MAX_TEXT_CHARS:
-                raise InputError(f"PDF text exceeds {MAX_TEXT_CHARS} characters (possible PDF bomb)")
+                raise InputError(
+                    f"PDF text exceeds {MAX_TEXT_CHARS} characters (possible PDF bomb)"
+                )
             parts.append(t)
         title = ""
         try:
@@ -53,8 +55,18 @@ def parse_pdf(data: bytes) -> Document:
             title = ""
     except InputError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
-        raise InputError(f"PDF cannot be read: {str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}") from None
+    except (
+        PdfReadError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        OSError,
+    ) as exc:
+        raise InputError(
+            f"PDF cannot be read: {str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}"
+        ) from None
     except RecursionError:
         raise InputError("PDF object graph is nested too deeply") from None
     except MemoryError:
@@ -62,7 +74,9 @@ def parse_pdf(data: bytes) -> Document:
     except Exception as exc:  # pypdf raises its own LimitReachedError and others
         msg = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         if "limit" in msg.lower() or type(exc).__name__ == "LimitReachedError":
-            raise InputError(f"PDF exceeds a decompression limit (possible PDF bomb): {msg}") from None
+            raise InputError(
+                f"PDF exceeds a decompression limit (possible PDF bomb): {msg}"
+            ) from None
         raise InputError(f"PDF cannot be read: {msg}") from None
     text = "\n\n".join(parts)
     return Document(blocks=text_blocks(text), fmt="pdf", title=title[:300])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pica.evidence import Span
 from pica.extract.policy.css import contrast_ratio, hex_colour
 from pica.extract.policy.document import Document
-from pica.extract.policy.lexicon import Lexicon, lexicon, pi_matcher
+from pica.extract.policy.lexicon import Lexicon, gate, grams, lexicon, pi_matcher
 from pica.extract.policy.statements import SentenceFacts
 from pica.extract.policy.structure import Sentence, Structure
 
@@ -144,6 +144,9 @@ class PolicyProfile:
         return tuple(r for r in self.rights if r.kind == kind)
 
 
+_CONTACT_SECTION = re.compile(r"联系|投诉|举报|客服|反馈|contact", re.I)
+
+
 def ref(s: Sentence) -> TextRef:
     return TextRef(s.text, Span(s.start, s.end), s.section)
 
@@ -153,7 +156,19 @@ _PATH = re.compile(
     r"[【“\"「]?[\u4e00-\u9fffA-Za-z0-9≡/ ]{1,12}[】”\"」]?"
 )
 _PATH_SEP = re.compile(r"-{1,2}|—{1,2}|->|>|＞|→")
-_CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_CN_NUM = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
 
 
 def cn_number(s: str) -> int | None:
@@ -198,18 +213,30 @@ def ui_path(text: str) -> str | None:
     return None
 
 
-_TRAD_ONLY = set("們個這為說於與對從時開發網際體處權護隱們資訊務項關條實應據與數僅裝機門書見問將並貝長東車們")
-_SIMP_ONLY = set("们个这为说于与对从时开发网际体处权护隐资讯务项关条实应据数仅装机门书见问将并贝长东车")
+_TRAD_ONLY = set(
+    "們個這為說於與對從時開發網際體處權護隱們資訊務項關條實應據與數僅裝機門書見問將並貝長東車們"
+)
+_SIMP_ONLY = set(
+    "们个这为说于与对从时开发网际体处权护隐资讯务项关条实应据数仅装机门书见问将并贝长东车"
+)
+
+
+_CJK_RX = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_RX = re.compile(r"[A-Za-z]")
+_TRAD_RX = re.compile("[" + "".join(sorted(_TRAD_ONLY)) + "]")
+_SIMP_RX = re.compile("[" + "".join(sorted(_SIMP_ONLY)) + "]")
+_SPACE_RX = re.compile(r"\s+")
 
 
 def script_of(text: str) -> str:
+    """simplified | traditional | english | other, from characters only one script uses."""
     sample = text[:200_000]
-    cjk = sum(1 for c in sample if "\u4e00" <= c <= "\u9fff")
-    letters = sum(1 for c in sample if c.isascii() and c.isalpha())
+    cjk = len(_CJK_RX.findall(sample))
+    letters = len(_LATIN_RX.findall(sample))
     if cjk < 20 or cjk < 0.05 * (cjk + letters):
         return "english" if letters > 20 else "other"
-    trad = sum(1 for c in sample if c in _TRAD_ONLY)
-    simp = sum(1 for c in sample if c in _SIMP_ONLY)
+    trad = len(_TRAD_RX.findall(sample))
+    simp = len(_SIMP_RX.findall(sample))
     if trad > simp:
         return "traditional"
     return "simplified"
@@ -243,14 +270,18 @@ def build_profile(
         t = s.text
         labels = f.labels
         r = None
+        cs = grams(t)
 
-        def R() -> TextRef:
+        def has(rx: re.Pattern[str], t: str = t, cs: set[str] = cs) -> bool:
+            return gate(rx).search(t, cs)
+
+        def R(s: Sentence = s) -> TextRef:
             nonlocal r
             if r is None:
                 r = ref(s)
             return r
 
-        if lex.date_label.search(t) and len(t) <= 200:
+        if len(t) <= 200 and has(lex.date_label) and (has(lex.date) or has(lex.date_en)):
             for m in lex.date.finditer(t):
                 iso = _iso(m.group(1), m.group(2), m.group(3))
                 if iso:
@@ -259,23 +290,35 @@ def build_profile(
                 iso = _iso_en(m.group(1), m.group(2), m.group(3))
                 if iso:
                     dates.append(PolicyDate(_date_kind(t[: m.start()], t[m.end() :]), iso, R()))
-        if "controller_identity" in labels or (
-            lex.company_hint.search(t) and lex.controller_cue.search(t)
-        ):
+        if "controller_identity" in labels or (has(lex.company_hint) and has(lex.controller_cue)):
             for m in lex.company.finditer(t):
-                nm = re.sub(r"^([\d一二三四五六七八九十]+[）)、.．]|[（(][\d一二三四五六七八九十]+[）)])+", "", m.group(0))
-                nm = re.sub(r"^(我们是|我们为|本公司|公司名称|运营者|运营主体|为|是|由|指|[:：、，,])+", "", nm)
+                nm = re.sub(
+                    r"^([\d一二三四五六七八九十]+[）)、.．]|[（(][\d一二三四五六七八九十]+[）)])+",
+                    "",
+                    m.group(0),
+                )
+                nm = re.sub(
+                    r"^(我们是|我们为|本公司|公司名称|运营者|运营主体|为|是|由|指|[:：、，,])+",
+                    "",
+                    nm,
+                )
                 nm = nm.strip("（）() ")
-                if 4 <= len(nm) <= 40 and nm not in names and not nm.startswith(("关联", "第三方", "合作")):
+                if (
+                    4 <= len(nm) <= 40
+                    and nm not in names
+                    and not nm.startswith(("关联", "第三方", "合作"))
+                ):
                     names.append(nm)
                     ctrl_refs.append(R())
-            am = re.search(r"(注册地址|公司地址|办公地址|地址)\s*(为|是|[:：])\s*([^，。；;]{6,80})", t)
+            am = re.search(
+                r"(注册地址|公司地址|办公地址|地址)\s*(为|是|[:：])\s*([^，。；;]{6,80})", t
+            )
             if am and address is None:
                 address = am.group(3).strip()
                 ctrl_refs.append(R())
-        complaint = bool(lex.contact["complaint"].search(t) or re.search(r"投诉|举报", s.section))
-        contact_ctx = "contact" in labels or bool(re.search(r"联系|投诉|举报|客服|反馈|contact", s.section + s.top, re.I))
+        contact_ctx = "contact" in labels or bool(_CONTACT_SECTION.search(s.section + s.top))
         if contact_ctx:
+            complaint = has(lex.contact["complaint"]) or "投诉" in s.section or "举报" in s.section
             for kind in ("email", "phone", "address", "online", "fax"):
                 if kind == "online" and "contact" not in labels:
                     continue
@@ -300,7 +343,7 @@ def build_profile(
             minors.append(R())
         if "personalisation" in labels or "personalisation_optout" in labels:
             pers.append(R())
-        if lex.limit_verb.search(t):
+        if has(lex.limit_amount) and has(lex.limit_verb):
             for m in lex.limit_amount.finditer(t):
                 amount = cn_number(m.group(1))
                 unit = m.group(3)
@@ -319,18 +362,16 @@ def build_profile(
                 if lex.limit_rights.search(t):
                     scope = "rights" if scope == "general" else "general"
                 limits.append(ResponseLimit(scope, amount, unit, wd, R()))
-        if lex.unreasonable_scope.search(t) and any(p.search(t) for p in lex.unreasonable):
+        if has(lex.unreasonable_scope) and any(has(p) for p in lex.unreasonable):
             unreasonable.append(R())
-        if lex.conditions["forced"].search(t):
+        if has(lex.conditions["forced"]):
             forced.append(R())
 
     sdk_rows, coll_rows = _tables(st, lex)
     sdk_rows += _sdk_lines(st)
     sdk_rows += _sdk_space_rows(st)
     readability = _readability(doc, st, lex, segment_words)
-    sections = tuple(
-        Section(h.text, h.level, Span(h.start, h.end)) for h in st.headings[:2000]
-    )
+    sections = tuple(Section(h.text, h.level, Span(h.start, h.end)) for h in st.headings[:2000])
     return PolicyProfile(
         name=name,
         format=doc.fmt,
@@ -367,9 +408,12 @@ def _iso(y: str, m: str, d: str) -> str | None:
     return None
 
 
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-)}
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    )
+}
 
 
 def _iso_en(mon: str, d: str, y: str) -> str | None:
@@ -434,12 +478,12 @@ def _tables(st: Structure, lex: Lexicon) -> tuple[list[SdkRow], list[CollectionR
         cols = _classify_header(header)
         head_text = " ".join(header) + " " + tb.section
         is_sdk = bool(re.search(r"SDK|第三方|插件|共享", head_text, re.I)) and "name" in cols
-        is_coll = (not is_sdk) and "pi" in cols and bool(
-            re.search(r"收集|个人信息|功能|场景", head_text)
+        is_coll = (
+            (not is_sdk) and "pi" in cols and bool(re.search(r"收集|个人信息|功能|场景", head_text))
         )
         for row, (s, e) in zip(tb.rows[1:], tb.row_spans[1:], strict=False):
 
-            def cell(key: str, row: list[str] = row) -> str:
+            def cell(key: str, row: list[str] = row, cols: dict = cols) -> str:
                 i = cols.get(key)
                 return row[i] if i is not None and i < len(row) else ""
 
@@ -447,12 +491,22 @@ def _tables(st: Structure, lex: Lexicon) -> tuple[list[SdkRow], list[CollectionR
             if is_sdk and cell("name"):
                 pi_text = cell("pi")
                 sdk.append(
-                    SdkRow(cell("name"), cell("vendor"), cell("purpose"), pi_text, pm.ids_in(pi_text), _url(cell("url") or " ".join(row)), r)
+                    SdkRow(
+                        cell("name"),
+                        cell("vendor"),
+                        cell("purpose"),
+                        pi_text,
+                        pm.ids_in(pi_text),
+                        _url(cell("url") or " ".join(row)),
+                        r,
+                    )
                 )
             elif is_coll and cell("pi"):
                 pi_text = cell("pi")
                 coll.append(
-                    CollectionRow(cell("function") or row[0], pi_text, pm.ids_in(pi_text), cell("purpose"), r)
+                    CollectionRow(
+                        cell("function") or row[0], pi_text, pm.ids_in(pi_text), cell("purpose"), r
+                    )
                 )
     return sdk, coll
 
@@ -481,7 +535,9 @@ def _sdk_lines(st: Structure) -> list[SdkRow]:
     section = ""
 
     def emit() -> None:
-        if current.get("name") and re.search(r"SDK|sdk|插件|第三方", current.get("name", "") + section + current.get("_key", "")):
+        if current.get("name") and re.search(
+            r"SDK|sdk|插件|第三方", current.get("name", "") + section + current.get("_key", "")
+        ):
             pi_text = current.get("pi", "")
             rows.append(
                 SdkRow(
@@ -503,10 +559,14 @@ def _sdk_lines(st: Structure) -> list[SdkRow]:
             continue
         key, val = m.group("key"), m.group("val").strip()
         field = (
-            "name" if "名称" in key and "公司" not in key
-            else "vendor" if re.search(r"公司|主体|提供方", key)
-            else "purpose" if re.search(r"目的|用途|场景", key)
-            else "url" if re.search(r"链接|政策", key)
+            "name"
+            if "名称" in key and "公司" not in key
+            else "vendor"
+            if re.search(r"公司|主体|提供方", key)
+            else "purpose"
+            if re.search(r"目的|用途|场景", key)
+            else "url"
+            if re.search(r"链接|政策", key)
             else "pi"
         )
         if field == "name":
@@ -548,8 +608,14 @@ def _sdk_space_rows(st: Structure) -> list[SdkRow]:
     while i < len(sents):
         head = sents[i]
         cells = head.text.split()
-        if re.match(r"\s*(SDK|第三方|插件)(名称)?", head.text, re.I) and len(head.text) < 120 and (
-            len(cells) >= 3 or len(re.findall(r"名称|场景|目的|用途|信息|字段|政策|链接|公司|主体", head.text)) >= 3
+        if (
+            re.match(r"\s*(SDK|第三方|插件)(名称)?", head.text, re.I)
+            and len(head.text) < 120
+            and (
+                len(cells) >= 3
+                or len(re.findall(r"名称|场景|目的|用途|信息|字段|政策|链接|公司|主体", head.text))
+                >= 3
+            )
         ):
             if len(cells) >= 3:
                 cols = _classify_header(cells)
@@ -566,13 +632,21 @@ def _sdk_space_rows(st: Structure) -> list[SdkRow]:
                 if len(parts) > len(cells):  # merge the overflow into the last cell
                     parts = parts[: len(cells) - 1] + [" ".join(parts[len(cells) - 1 :])]
 
-                def cell(key: str, parts: list[str] = parts) -> str:
+                def cell(key: str, parts: list[str] = parts, cols: dict = cols) -> str:
                     k = cols.get(key)
                     return parts[k] if k is not None and k < len(parts) else ""
 
                 pi_text = cell("pi")
                 rows.append(
-                    SdkRow(cell("name"), cell("vendor"), cell("purpose"), pi_text, pm.ids_in(pi_text), _url(s.text), ref(s))
+                    SdkRow(
+                        cell("name"),
+                        cell("vendor"),
+                        cell("purpose"),
+                        pi_text,
+                        pm.ids_in(pi_text),
+                        _url(s.text),
+                        ref(s),
+                    )
                 )
                 j += 1
             i = j
@@ -585,7 +659,7 @@ def _readability(doc: Document, st: Structure, lex: Lexicon, segment_words: bool
     text = st.text
     body = [s for s in st.sentences if not s.in_table]
     lengths = [len(s.text) for s in body]
-    chars = sum(1 for c in text if not c.isspace())
+    chars = len(text) - sum(len(m) for m in _SPACE_RX.findall(text))
     jargon_hits: dict[str, int] = {}
     n_jargon = 0
     for m in lex.jargon.finditer(text):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pica.extract.policy.lexicon import Lexicon, lexicon, pi_matcher
+from pica.extract.policy.lexicon import Lexicon, gate, grams, lexicon, pi_matcher
 
 CLASSES = (
     "effective_date",
@@ -47,78 +47,172 @@ class SentenceFacts:
 _SHARE_ACTIONS = ("share", "entrust", "transfer", "disclose")
 _LABEL_LINE = re.compile(r"^[^，。,]{0,20}[:：]")
 _DATE_ONLY = re.compile(r"^[\s【\[（(]*(?:[^\d:：]{0,16})[:：]?\s*[【\[]?\d{4}")
-_CONTACT_CUE = re.compile(r"联系|联络|咨询|投诉|举报|反馈|客服|热线|邮箱|邮件|电话|contact|e-?mail|phone", re.I)
+_CONTACT_CUE = re.compile(
+    r"联系|联络|咨询|投诉|举报|反馈|客服|热线|邮箱|邮件|电话|contact|e-?mail|phone", re.I
+)
 _CONTACT_MEANS = re.compile(
     r"(通过|发送|致电|拨打|发邮件|写信|邮寄|在线|客服|反馈|热线|邮箱|邮件|电话|以下方式|如下方式|下列方式|联系方式|与我们(取得)?联系|联系我们)",
     re.I,
 )
-_PURPOSE_WEAK_ONLY = re.compile(r"^(为了?|用于)?(向(您|你))?提供(服务|产品|产品(和|与|及)服务|相关服务)$")
+_PURPOSE_WEAK_ONLY = re.compile(
+    r"^(为了?|用于)?(向(您|你))?提供(服务|产品|产品(和|与|及)服务|相关服务)$"
+)
+
+
+_DIGITS = frozenset("0123456789")
+_ADDRESS_CUE = re.compile(r"注册地址|注册地|办公地址|公司地址|运营(主体|者)[是为：:]")
+_CONTACT_US = re.compile(
+    r"(与|和|同)(我们|本公司|我司)(取得)?联系|联系我们|(反馈|咨询|投诉|举报)给?我们"
+)
+_WITHDRAW = re.compile(r"撤回|撤销|withdraw|revoke", re.I)
+_WITHDRAW_EXPLICIT = re.compile(r"(撤回|撤销|收回|取消).{0,6}(授权|同意)|withdraw (your )?consent", re.I)
+_WE_COLLECT = re.compile(
+    r"(我们|本平台|本应用)(将|会|可能|需要|需|也)?.{0,12}(收集|获取|访问|读取|申请|请求|记录)|(需要|需|须|应)(您|你)?(提供|填写|设置)|(您|你)(需要|需|须)(提供|填写|设置)"
+)
+_UNSUBSCRIBE = re.compile(r"退订|unsubscribe", re.I)
+_REQUEST = re.compile(r"(要求|请求|申请|有权|权利)|\bright", re.I)
+_RIGHT_NOUN = re.compile(
+    r"(查阅|复制|更正|删除|注销|可携带|转移)(权|请求权)|(访问|查询|更正|删除|注销).{0,8}(您|你)的.{0,10}(个人信息|账号|帐号|账户)的?(权利|方式)"
+)
+_SHARE_PI = re.compile(r"共享.{0,10}(您|你)?的?.{0,6}(个人)?信息|信息.{0,6}共享")
+# "当您…时", "在您…过程中", "如果您…": the situation a collection happens in, not its purpose.
+_SCENE = re.compile(r"^(当|在|如果?|若)(您|你)")
+_ANAPHORIC = re.compile(
+    r"^(为了?|以便|用于|为实现|为完成|为提供)?(实现|完成|提供)?(此|该|这一|这些|上述|以上|前述|相关|对应|相应)(的)?(功能|服务|目的|业务功能)"
+)
+_OTHERS = re.compile(r"他人|其他方|合作|others|third", re.I)
+_SHARE_GATE = re.compile(
+    r"第三方|SDK|合作|关联|服务商|供应商|提供给|共享|委托|转让|披露|境外|他人|third|partner|share|affiliat|vendor",
+    re.I,
+)
+_CHANNEL_GATE = re.compile(
+    r"@|\d{5}|地址|邮寄|寄至|信函|客服|反馈|QQ|微信|在线|传真|热线|投诉|举报|帮助|fax|form|feedback|customer|help",
+    re.I,
+)
 
 
 def analyse(text: str, lex: Lexicon | None = None) -> SentenceFacts:
     lex = lex or lexicon()
+    cs = grams(text)
+
+    def has(rx: re.Pattern[str]) -> bool:
+        return gate(rx).search(text, cs)
+
     pis = pi_matcher().ids_in(text)
-    generic = bool(pis) or bool(lex.generic_pi.search(text))
-    actions = tuple(k for k, rx in lex.actions.items() if rx.search(text))
-    purposes = _purposes(text, lex)
-    receivers = tuple(k for k, rx in lex.receivers.items() if rx.search(text))
-    conditions = tuple(k for k, rx in lex.conditions.items() if rx.search(text))
+    generic = bool(pis) or has(lex.generic_pi)
+    actions = tuple(k for k, rx in lex.actions.items() if has(rx))
+    acting = bool(actions)
+    purposes = _purposes(text, lex) if (acting or generic) else ()
+    share_gate = has(_SHARE_GATE)
+    receivers = tuple(k for k, rx in lex.receivers.items() if has(rx)) if share_gate else ()
+    conditions = tuple(k for k, rx in lex.conditions.items() if has(rx)) if acting else ()
     labels: list[str] = []
     rights: list[str] = []
+    C = lex.cls
 
-    has_date = bool(lex.date.search(text) or lex.date_en.search(text))
-    if has_date and lex.date_label.search(text) and (len(text) <= 60 or _DATE_ONLY.match(text)):
-        labels.append("effective_date")
+    if not _DIGITS.isdisjoint(cs):
+        has_date = has(lex.date) or has(lex.date_en)
+        if has_date and has(lex.date_label) and (len(text) <= 60 or _DATE_ONLY.match(text)):
+            labels.append("effective_date")
 
-    if lex.company_hint.search(text) and lex.company.search(text) and lex.controller_cue.search(text):
+    if has(lex.company_hint):
+        if has(lex.company) and has(lex.controller_cue):
+            labels.append("controller_identity")
+    if "controller_identity" not in labels and has(_ADDRESS_CUE):
         labels.append("controller_identity")
-    elif re.search(r"注册地址|注册地|办公地址|公司地址|运营(主体|者)[是为：:]", text):
-        labels.append("controller_identity")
 
-    channel = any(lex.contact[k].search(text) for k in ("email", "phone", "address", "online", "fax"))
-    if channel and (_CONTACT_CUE.search(text) or _LABEL_LINE.match(text) or len(text) < 40):
-        labels.append("contact")
-    elif re.search(r"(与|和|同)(我们|本公司|我司)(取得)?联系|联系我们|(反馈|咨询|投诉|举报)给?我们", text) and _CONTACT_MEANS.search(text):
+    if _is_contact(text, cs, has, lex):
         labels.append("contact")
 
-    if lex.minors.search(text):
+    if has(lex.minors) and has(C["minors_consent"]) and not has(C["minors_not"]):
         labels.append("minors")
 
-    if lex.change.search(text) and lex.notify.search(text) and (
-        lex.notify_subject.search(text) or "重大" in text
-    ):
+    if has(lex.change) and has(lex.notify) and (has(lex.notify_subject) or "重大" in text):
         labels.append("change_notice")
 
-    optout = bool(lex.rights["personalisation_off"].search(text))
+    optout = has(lex.rights["personalisation_off"]) or (
+        has(C["optout_more"]) and (has(lex.personalisation) or has(lex.rights_enabler))
+    )
     if optout:
         labels.append("personalisation_optout")
-    elif lex.personalisation.search(text):
-        labels.append("personalisation")
 
-    if lex.rights["withdraw_consent"].search(text) and (
-        lex.rights_enabler.search(text) or re.search(r"撤回|撤销|withdraw|revoke", text, re.I)
-    ):
+    enabler = has(lex.rights_enabler)
+    if enabler:
+        for kind in RIGHT_KINDS:
+            if has(lex.rights[kind]):
+                rights.append(kind)
+
+    retention = has(C["retention"])
+    explicit_withdraw = has(_WITHDRAW_EXPLICIT)
+    withdraw = (
+        (enabler or has(_WITHDRAW))
+        and (has(lex.rights["withdraw_consent"]) or has(C["withdraw_more"]))
+        and not has(_UNSUBSCRIBE)
+        and not retention
+        and (not optout or explicit_withdraw)
+    )
+    if withdraw:
         labels.append("withdraw_consent")
 
-    if lex.rights_enabler.search(text):
-        for kind in RIGHT_KINDS:
-            if lex.rights[kind].search(text):
-                rights.append(kind)
-        if rights:
+    # CR10: a right named with a way to use it, a UI step, or a right that needs no enabler.
+    extra = has(C["extra_rights"])
+    ui_step = len(text) <= 80 and has(C["ui_step"])
+    user_rights = (
+        ((rights or extra) and (enabler or has(_REQUEST)))
+        or has(_UNSUBSCRIBE)
+        or (ui_step and not optout and not withdraw)
+        or has(_RIGHT_NOUN)
+    )
+    if user_rights and has(_WE_COLLECT) and not has(_REQUEST):
+        user_rights = False  # "我们会访问您的位置信息": collection, not the access right
+    if user_rights and not retention and "change_notice" not in labels:
+        if not (withdraw and not has(_REQUEST) and not has(_RIGHT_NOUN)) and not (
+            optout and not has(_UNSUBSCRIBE)
+        ):
             labels.append("user_rights")
 
-    share = any(a in actions for a in _SHARE_ACTIONS) and (
-        receivers or re.search(r"他人|其他方|合作|others|third", text, re.I)
-    )
-    if share:
-        labels.append("share")
-    if "cross_border" in actions:
+    cross = "cross_border" in actions
+    if cross:
         labels.append("cross_border")
 
-    if generic and "collect" in actions:
-        labels.append("collect")
-    if purposes and (generic or "collect" in actions or "use" in actions):
-        labels.append("purpose")
+    share_act = "share" in actions and (receivers or has(_OTHERS) or has(_SHARE_PI))
+    third = share_gate and (has(C["third_collects"]) or has(C["share_list"]))
+    share = (share_act or third) and not cross and not has(C["not_share"])
+    if share:
+        labels.append("share")
+
+    # Collection and purpose (CR13 / CR11 / CR12): not in sentences that are about sharing,
+    # cross-border transfer, keeping or protecting PI, or exercising rights.
+    handover = any(a in actions for a in _SHARE_ACTIONS) and (receivers or has(_OTHERS))
+    other = (
+        cross
+        or share
+        or handover
+        or retention
+        or optout
+        or withdraw
+        or "user_rights" in labels
+        or "change_notice" in labels
+        or "minors" in labels
+        or "contact" in labels
+    )
+    security = has(C["security"])
+    specific = bool(pis) or has(C["specific_pi"])
+    if not other:
+        if specific and not (security and "collect" not in actions):
+            if acting or has(C["pi_list"]) or len(text) <= 40:
+                labels.append("collect")
+        pers = has(C["personalisation_strong"])
+        if pers:
+            labels.append("personalisation")
+        strong = [p for p in purposes if not _ANAPHORIC.match(p)]
+        if not security and (
+            (strong and (generic or acting or pers))
+            or ("collect" in labels and has(C["scene"]))
+            or pers
+            or (len(text) <= 40 and has(C["function_item"]))
+        ):
+            labels.append("purpose")
 
     return SentenceFacts(
         pi_types=pis,
@@ -130,6 +224,28 @@ def analyse(text: str, lex: Lexicon | None = None) -> SentenceFacts:
         rights=tuple(rights),
         labels=tuple(labels),
     )
+
+
+def _is_contact(text: str, cs: set[str], has, lex: Lexicon) -> bool:
+    """CR4: the sentence gives a concrete way to reach the controller (e-mail, phone, postal
+    address, postcode, URL, in-app support entry) rather than only saying "contact us"."""
+    C = lex.cls
+    concrete = (
+        has(lex.contact["email"])
+        or has(lex.contact["phone"])
+        or has(lex.contact["address"])
+        or has(C["postcode"])
+        or (len(text) <= 80 and has(C["street_address"]))
+    )
+    if concrete:
+        # PI the app collects that happens to be an address or a phone number is not a channel.
+        return not (has(_COLLECTS_CONTACT) and not has(_CONTACT_CUE))
+    if not (has(C["ui_channel"]) or has(C["url"]) or has(lex.contact["online"])):
+        return False
+    return has(C["question_cue"]) and not has(C["rights_context"])
+
+
+_COLLECTS_CONTACT = re.compile(r"收集|提供.{0,10}(姓名|地址|电话)|填写|使用(您|你)的")
 
 
 def _purposes(text: str, lex: Lexicon) -> tuple[str, ...]:

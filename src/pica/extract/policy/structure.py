@@ -142,9 +142,7 @@ def build(doc: Document) -> Structure:
             ti += 1
         in_table = ti < len(table_ranges) and table_ranges[ti][0] <= start < table_ranges[ti][1]
         for s, e in split_sentences(st.text, start, end):
-            st.sentences.append(
-                Sentence(st.text[s:e], s, e, section, top_h, bi, in_table)
-            )
+            st.sentences.append(Sentence(st.text[s:e], s, e, section, top_h, bi, in_table))
     return st
 
 

@@ -1,0 +1,174 @@
+"""Small constructed policies: charsets, CSS font size/contrast, Traditional-only, tables, limits."""
+
+import pytest
+
+from pica.extract.policy import extract, extract_text
+from pica.extract.policy.css import contrast_ratio, parse_colour
+from pica.extract.policy.profile import cn_number, to_working_days
+from pica.report import Verdict
+from pica.rules import policy_text as pt
+
+BODY = (
+    "<h2>一、我们如何收集和使用您的个人信息</h2>"
+    "<p>为了帮助您完成注册，我们会收集您的手机号码。</p>"
+    "<p>当您使用附近服务时，我们会收集您的位置信息，用于向您推荐附近的门店。</p>"
+    "<h2>二、您的权利</h2>"
+    "<p>您可以通过【我的】-【设置】-【账号管理】更正或删除您的个人信息。</p>"
+    "<p>您可以通过【我的】-【设置】-【注销账号】申请注销账号，我们将在15个工作日内完成处理。</p>"
+    "<p>您可以在系统设置中关闭相应权限，撤回您的授权。</p>"
+    "<h2>三、如何联系我们</h2>"
+    "<p>如您有任何投诉或举报，请发送邮件至privacy@example.com或拨打400-123-4567与我们联系。</p>"
+    "<h2>四、本政策如何更新</h2>"
+    "<p>本政策更新后，我们会通过弹窗或推送通知的方式提醒您。</p>"
+)
+
+
+def page(body: str = BODY, css: str = "", charset: str = "utf-8") -> str:
+    return (
+        f'<html><head><meta charset="{charset}"><style>{css}</style></head>'
+        f"<body><p>更新日期：2023年5月1日</p>{body}</body></html>"
+    )
+
+
+def test_utf8_html_profile_and_verdicts():
+    ev = extract(page().encode("utf-8"), name="p.html")
+    p = ev.profile
+    assert p.effective_date == "2023-05-01"
+    assert {"correct", "delete", "cancel_account", "withdraw_consent"} <= {r.kind for r in p.rights}
+    assert any(r.path and "账号管理" in r.path for r in p.rights)
+    assert {c.value for c in p.channels} >= {"privacy@example.com", "400-123-4567"}
+    assert [lim.working_days for lim in p.response_limits] == [15]
+    stm = [
+        s
+        for s in ev.statements
+        if "location_precise" in s.pi_types or "location_coarse" in s.pi_types
+    ]
+    assert stm and "collect" in stm[0].actions and stm[0].purposes
+    for item in ("1.1", "2.1", "2.2", "3.8", "6.1", "6.3", "6.5"):
+        assert pt.JUDGES[item](ev).verdict == Verdict.COMPLIANT, item
+
+
+@pytest.mark.parametrize("charset", ["gbk", "gb18030", "utf-16"])
+def test_charsets(charset):
+    html = page(charset=charset)
+    data = html.encode(charset)
+    ev = extract(data, name="p.html")
+    assert "手机号码" in ev.text
+    assert ev.profile.effective_date == "2023-05-01"
+
+
+def test_gbk_without_declaration_is_detected():
+    html = page().replace('<meta charset="utf-8">', "")
+    ev = extract(html.encode("gb18030"), name="p.html")
+    assert "手机号码" in ev.text
+
+
+def test_small_pale_font_violates_1_4():
+    css = "body{font-size:10px;color:#cccccc;background:#ffffff}"
+    ev = extract(page(css=css).encode(), name="p.html")
+    rd = ev.profile.readability
+    assert rd.body_font_px == 10.0
+    assert rd.contrast_ratio == pytest.approx(
+        contrast_ratio((204, 204, 204), (255, 255, 255)), abs=0.01
+    )
+    f = pt.judge_1_4(ev)
+    assert f.verdict == Verdict.VIOLATION
+    assert "10.0px" in f.reason and "contrast" in f.reason
+
+
+def test_rem_and_class_rules():
+    css = "html{font-size:20px} .txt p{font-size:0.6rem} #main{color:rgba(0,0,0,0.3)}"
+    body = '<div id="main" class="txt">' + BODY + "</div>"
+    ev = extract(page(body=body, css=css).encode(), name="p.html")
+    rd = ev.profile.readability
+    assert rd.body_font_px == 12.0
+    assert rd.text_color == "#b2b2b2"  # 30% black over white
+
+
+def test_wcag_contrast_formula():
+    assert contrast_ratio((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
+    assert contrast_ratio((119, 119, 119), (255, 255, 255)) == pytest.approx(4.48, abs=0.01)
+    assert parse_colour("#fff") == (255, 255, 255)
+
+
+def test_traditional_only_violates_1_4():
+    trad = (
+        "<p>我們會收集您的個人資料，並在您同意後使用這些資訊。為了提供服務，我們將處理您的電話號碼與位置資訊。</p>"
+        * 5
+    )
+    ev = extract(page(body=trad).encode(), name="t.html")
+    assert ev.profile.readability.script == "traditional"
+    f = pt.judge_1_4(ev)
+    assert f.verdict == Verdict.VIOLATION and "Traditional" in f.reason
+
+
+def test_english_only_is_not_simplified():
+    ev = extract_text("We collect your email address to create your account. " * 10, name="en.txt")
+    assert not ev.profile.readability.has_simplified_chinese
+    assert pt.judge_1_4(ev).verdict == Verdict.VIOLATION
+
+
+def test_sdk_table():
+    table = (
+        "<h2>第三方SDK目录</h2><table><tr><th>SDK名称</th><th>第三方公司</th><th>使用目的</th>"
+        "<th>收集个人信息</th><th>隐私政策链接</th></tr>"
+        "<tr><td>友盟统计SDK</td><td>友盟同欣（北京）科技有限公司</td><td>统计分析</td>"
+        "<td>设备标识符（IMEI、OAID）、Android ID</td><td>https://www.umeng.com/page/policy</td></tr>"
+        "<tr><td>极光推送SDK</td><td>深圳市和讯华谷信息技术有限公司</td><td></td><td>设备信息</td><td></td></tr>"
+        "</table>"
+    )
+    ev = extract(page(body=BODY + table).encode(), name="p.html")
+    rows = ev.profile.sdk_rows
+    assert [r.name for r in rows] == ["友盟统计SDK", "极光推送SDK"]
+    assert rows[0].purpose == "统计分析" and "oaid" in rows[0].pi_types
+    assert rows[0].policy_url == "https://www.umeng.com/page/policy"
+    f = pt.judge_2_1(ev, sdk_names=["友盟统计SDK", "极光推送SDK"])
+    assert f.verdict == Verdict.VIOLATION and "极光推送SDK is listed without purpose" in f.reason
+    assert pt.judge_2_1(ev, sdk_names=["友盟统计SDK"]).verdict == Verdict.COMPLIANT
+
+
+def test_missing_items_are_violations_with_search_cite():
+    ev = extract_text("隐私政策\n我们会收集您的手机号码用于注册。", name="bare.txt")
+    for item in ("2.2", "3.8", "6.1", "6.5"):
+        f = pt.JUDGES[item](ev)
+        assert f.verdict == Verdict.VIOLATION, item
+        assert f.cites and "Searched the whole policy" in f.cites[-1].text
+        assert f.evidence_kind == "policy" and f.fix
+
+
+def test_no_collection_rules_is_1_1_violation():
+    ev = extract_text("欢迎使用本应用。本应用致力于为您提供优质服务。", name="x.txt")
+    assert pt.judge_1_1(ev).verdict == Verdict.VIOLATION
+
+
+def test_response_limits():
+    assert cn_number("十五") == 15 and cn_number("三十") == 30 and cn_number("两") == 2
+    assert to_working_days(30, "天") == 22 and to_working_days(1, "个月") == 22
+    ev = extract_text("您提出注销申请后，我们将在30个工作日内完成核查和处理。", name="l.txt")
+    f = pt.judge_6_3(ev)
+    assert f.verdict == Verdict.VIOLATION and "30" in f.reason
+    ev = extract_text("我们将在一个月内回复您的投诉。请发送邮件至a@b.cn联系我们。", name="l.txt")
+    assert pt.judge_6_5(ev).verdict == Verdict.VIOLATION
+
+
+def test_personalisation_without_optout_is_3_6_violation():
+    ev = extract_text("我们会根据您的浏览记录向您进行个性化推荐。", name="p.txt")
+    assert pt.judge_3_6(ev).verdict == Verdict.VIOLATION
+    ev = extract_text(
+        "我们会根据您的浏览记录向您进行个性化推荐。您可以在【我的】-【设置】-【个性化推荐】中关闭个性化推荐。",
+        name="p.txt",
+    )
+    f = pt.judge_3_6(ev)
+    assert f.verdict == Verdict.COMPLIANT and "个性化推荐" in f.reason
+
+
+def test_unreasonable_cancellation_condition_is_6_2_violation():
+    ev = extract_text("如需注销账号，您需要提供手持身份证照片并邮寄书面申请材料。", name="c.txt")
+    assert pt.judge_6_2(ev).verdict == Verdict.VIOLATION
+
+
+def test_forced_consent_for_improvement_is_4_5_violation():
+    ev = extract_text(
+        "为了提升用户体验，我们会收集您的设备信息，如您不同意，将无法使用本应用。", name="f.txt"
+    )
+    assert pt.judge_4_5(ev).verdict == Verdict.VIOLATION

@@ -1,0 +1,153 @@
+"""Pre-consent reachability on the constructed fixtures (tests/fixtures/constructed/README.md)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+from conftest import APKS, CONSTRUCTED
+
+from pica.audit import audit, gather
+from pica.extract.apk import extract
+from pica.extract.apk.reachability import pre_ui_paths
+from pica.knowledge.sdks import sdk_for_class
+from pica.report import Verdict
+
+EXPECTED = json.loads((CONSTRUCTED / "expected.json").read_text())
+
+
+@dataclass(frozen=True)
+class FakeEntry:
+    id: str
+    category: str = "push"
+
+
+def lookup(class_name: str):
+    """The real catalog plus a test-only entry for the fictional cn.fakepush SDK."""
+    if class_name.startswith("cn.fakepush.sdk."):
+        return FakeEntry("fakepush")
+    return sdk_for_class(class_name)
+
+
+@pytest.fixture(scope="module")
+def preconsent():
+    facts = extract(CONSTRUCTED / "preconsent.apk")
+    from pica.audit import _attribute
+
+    uses = _attribute(facts.api_uses, lookup)
+    return pre_ui_paths(facts, uses, lookup)
+
+
+def _api(paths, pi):
+    return [p for p in paths if p.kind == "api" and p.pi_type == pi]
+
+
+@pytest.mark.parametrize(
+    "pi, entry, via, hops",
+    [
+        ("imei", "FixtureApp.onCreate", "cn.fakepush.sdk.PushClient.init", ("direct", "direct")),
+        (
+            "android_id",
+            "FixtureApp.attachBaseContext",
+            "com.umeng.commonsdk.UMConfigure.init",
+            ("direct", "direct"),
+        ),
+        (
+            "mac_address",
+            "cn.fakepush.sdk.AutoInitProvider.onCreate",
+            "cn.fakepush.sdk.DeviceInfo.readMac",
+            ("direct", "direct"),
+        ),
+        (
+            "location_precise",
+            "FixtureApp.onCreate",
+            "preconsent.LocationTask.run",
+            ("async", "direct"),
+        ),
+        (
+            "installed_apps",
+            "FixtureApp.onCreate",
+            "preconsent.AppListTask.run",
+            ("async", "direct"),
+        ),
+        ("clipboard", "FixtureApp.onCreate", "preconsent.ClipboardTask.run", ("async", "direct")),
+        ("imsi", "FixtureApp.onCreate", "preconsent.ImsiCollector.collect", ("virtual", "direct")),
+        (
+            "phone_number",
+            "BootReceiver.onReceive",
+            "preconsent.SyncService.onStartCommand",
+            ("async", "direct"),
+        ),
+    ],
+)
+def test_each_constructed_pre_consent_path(preconsent, pi, entry, via, hops) -> None:
+    paths = _api(preconsent, pi)
+    assert paths, f"no pre-UI path to {pi}"
+    best = min(paths, key=lambda p: len(p.path))
+    assert best.entry_point.endswith(entry)
+    assert best.path[1].endswith(via)
+    assert best.hop_kinds == hops
+    assert best.confidence == ("high" if set(hops) == {"direct"} else "medium")
+    assert best.gated_by is None
+
+
+def test_after_ui_call_is_not_pre_consent(preconsent) -> None:
+    # MainActivity.onCreate -> getSimSerialNumber exists as a call site but runs after UI.
+    facts = extract(CONSTRUCTED / "preconsent.apk")
+    assert [u for u in facts.api_uses if u.pi_type == "iccid"]
+    assert not _api(preconsent, "iccid")
+
+
+def test_sdk_inits_reached_before_ui(preconsent) -> None:
+    inits = {p.sdk: p for p in preconsent if p.kind == "sdk_init"}
+    assert inits["fakepush"].entry_point.endswith(
+        ("AutoInitProvider.onCreate", "FixtureApp.onCreate")
+    )
+    assert inits["umeng_analytics"].target == "com.umeng.commonsdk.UMConfigure.init"
+    assert inits["umeng_analytics"].path[0].endswith("FixtureApp.attachBaseContext")
+
+
+def test_expected_file_agrees_on_entry_points(preconsent) -> None:
+    expected = EXPECTED["apks"]["preconsent.apk"]["pre_ui_entry_points"]
+    seen = {p.entry_point for p in preconsent}
+    # SyncService.onStartCommand is reached from the boot receiver, which is the entry point here.
+    assert seen == {e for e in expected if not e.endswith("SyncService.onStartCommand")}
+
+
+def test_gated_path_is_marked_and_3_1_is_inconclusive() -> None:
+    evidence = gather(CONSTRUCTED / "gated.apk")
+    imei = [p for p in evidence.reachable if p.pi_type == "imei"]
+    assert imei and all(
+        p.gated_by == 'SharedPreferences.getBoolean("privacy_agreed")' for p in imei
+    )
+    report = audit(apk=CONSTRUCTED / "gated.apk")
+    finding = next(f for f in report.findings if f.item_id == "3.1")
+    assert finding.verdict is Verdict.INCONCLUSIVE
+    assert "consent flag" in finding.reason
+
+
+def test_clean_app_has_no_pre_ui_paths() -> None:
+    evidence = gather(CONSTRUCTED / "clean.apk")
+    assert evidence.reachable == ()
+    report = audit(apk=CONSTRUCTED / "clean.apk")
+    assert next(f for f in report.findings if f.item_id == "3.1").verdict is Verdict.INCONCLUSIVE
+
+
+def test_preconsent_audit_3_1_and_5_1_violations_with_paths() -> None:
+    report = audit(apk=CONSTRUCTED / "preconsent.apk")
+    f31 = next(f for f in report.findings if f.item_id == "3.1")
+    assert f31.verdict is Verdict.VIOLATION and f31.evidence_kind == "static"
+    assert f31.confidence == "high"
+    assert all(len(c.path) >= 2 for c in f31.cites)
+    assert any("hops: async" in c.text for c in f31.cites)
+    f51 = next(f for f in report.findings if f.item_id == "5.1")
+    assert f51.verdict is Verdict.VIOLATION
+    assert "umeng_analytics" in f51.reason
+
+
+def test_real_app_sms_reader_is_the_apps_not_googles() -> None:
+    evidence = gather(APKS / "settings_apk-debug.apk")
+    sms = [u for u in evidence.api_uses if u.pi_type == "sms"]
+    assert sms and all(u.sdk is None and u.party.value == "first" for u in sms)
+    assert "google_play_services" in {s.sdk_id for s in evidence.sdks}

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from pica import __version__, knowledge
 from pica.audit import audit as run_audit
@@ -63,6 +63,7 @@ def _progress(enabled: bool):
     with Progress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
         TimeElapsedColumn(),
         console=err,
         transient=True,

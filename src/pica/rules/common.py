@@ -145,3 +145,22 @@ def judged_by_policy(item_id: str, evidence: Evidence, **kwargs: object) -> Find
 def settled_or(item_id: str, evidence: Evidence) -> Finding | None:
     """The checklist answer if there is one (it outranks any automatic finding)."""
     return from_checklist(evidence, item_id)
+
+
+def policy_item(item_id: str, evidence: Evidence, without_policy: str) -> Finding:
+    """An item the policy text settles: checklist, else the policy judgement, else inconclusive."""
+    return (
+        from_checklist(evidence, item_id)
+        or judged_by_policy(item_id, evidence)
+        or inconclusive(item_id, without_policy, evidence)
+    )
+
+
+def needs_runtime(item_id: str, evidence: Evidence, reason: str) -> Finding:
+    """An item only a trace, capture or screens can settle (or a tester's checklist answer)."""
+    return from_checklist(evidence, item_id) or inconclusive(item_id, reason, evidence)
+
+
+def needs_person(item_id: str, evidence: Evidence, reason: str) -> Finding:
+    """An item a person must test; their checklist answer settles it."""
+    return from_checklist(evidence, item_id) or manual(item_id, reason)

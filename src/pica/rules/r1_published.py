@@ -10,7 +10,8 @@ from pica.rules.common import (
     from_checklist,
     inconclusive,
     judged_by_policy,
-    manual,
+    needs_person,
+    policy_item,
 )
 
 
@@ -100,18 +101,14 @@ def no_first_run_prompt(evidence: Evidence) -> Finding:
 @rule("1.3")
 def policy_hard_to_reach(evidence: Evidence) -> Finding:
     """The policy takes more than four taps to reach from the main screen."""
-    if settled := from_checklist(evidence, "1.3"):
-        return settled
-    return manual("1.3", "Counting the taps from the main screen to the policy needs a person.")
+    return needs_person(
+        "1.3", evidence, "Counting the taps from the main screen to the policy needs a person."
+    )
 
 
 @rule("1.4")
 def policy_hard_to_read(evidence: Evidence) -> Finding:
     """Text too small, dense or pale, or no Simplified Chinese version."""
-    if settled := from_checklist(evidence, "1.4"):
-        return settled
-    if judged := judged_by_policy("1.4", evidence):
-        return judged
-    return inconclusive(
-        "1.4", "Readability is judged on the policy text, which was not given.", evidence
+    return policy_item(
+        "1.4", evidence, "Readability is judged on the policy text, which was not given."
     )

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pica.evidence import Evidence
 from pica.report import Cite, Finding
 from pica.rules import rule
-from pica.rules.common import cite_permission, from_checklist, inconclusive, judged_by_policy
+from pica.rules.common import (
+    cite_permission,
+    from_checklist,
+    inconclusive,
+    judged_by_policy,
+    policy_item,
+)
 
 PURPOSE_HINTS = (
     "需要",
@@ -59,12 +65,8 @@ def purpose_not_listed(evidence: Evidence) -> Finding:
 @rule("2.2")
 def change_not_notified(evidence: Evidence) -> Finding:
     """Changes of purpose, means or scope not notified."""
-    if settled := from_checklist(evidence, "2.2"):
-        return settled
-    if judged := judged_by_policy("2.2", evidence):
-        return judged
-    return inconclusive(
-        "2.2", "A change-notification commitment is judged on the policy text.", evidence
+    return policy_item(
+        "2.2", evidence, "A change-notification commitment is judged on the policy text."
     )
 
 
@@ -128,8 +130,4 @@ def _purpose_texts(evidence: Evidence, pi_types: tuple[str, ...]):
 @rule("2.4")
 def rules_obscure(evidence: Evidence) -> Finding:
     """Rules obscure, long-winded or full of jargon."""
-    if settled := from_checklist(evidence, "2.4"):
-        return settled
-    if judged := judged_by_policy("2.4", evidence):
-        return judged
-    return inconclusive("2.4", "Obscurity and length are measured on the policy text.", evidence)
+    return policy_item("2.4", evidence, "Obscurity and length are measured on the policy text.")

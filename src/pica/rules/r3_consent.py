@@ -10,8 +10,10 @@ from pica.rules.common import (
     from_checklist,
     inconclusive,
     judged_by_policy,
-    manual,
+    needs_person,
+    needs_runtime,
     pi_label,
+    policy_item,
 )
 
 
@@ -103,62 +105,51 @@ def collected_before_consent(evidence: Evidence) -> Finding:
 
 @rule("3.2")
 def collected_after_refusal(evidence: Evidence) -> Finding:
-    if settled := from_checklist(evidence, "3.2"):
-        return settled
-    return inconclusive(
-        "3.2",
-        "Collection after the user refuses can only be observed at run time.",
-        evidence,
+    return needs_runtime(
+        "3.2", evidence, "Collection after the user refuses can only be observed at run time."
     )
 
 
 @rule("3.3")
 def beyond_authorised_scope(evidence: Evidence) -> Finding:
-    if settled := from_checklist(evidence, "3.3"):
-        return settled
-    return inconclusive(
+    return needs_runtime(
         "3.3",
+        evidence,
         "What is collected beyond the user's authorisation is observed at run time and compared "
         "with the consent given.",
-        evidence,
     )
 
 
 @rule("3.4")
 def consent_by_default(evidence: Evidence) -> Finding:
-    if settled := from_checklist(evidence, "3.4"):
-        return settled
-    return manual("3.4", "A pre-checked 'I agree' box is seen on the consent screen by a tester.")
+    return needs_person(
+        "3.4", evidence, "A pre-checked 'I agree' box is seen on the consent screen by a tester."
+    )
 
 
 @rule("3.5")
 def permission_settings_changed(evidence: Evidence) -> Finding:
-    if settled := from_checklist(evidence, "3.5"):
-        return settled
-    return manual(
-        "3.5", "Permission settings reset after an update are checked by a tester across versions."
+    return needs_person(
+        "3.5",
+        evidence,
+        "Permission settings reset after an update are checked by a tester across versions.",
     )
 
 
 @rule("3.6")
 def no_untargeted_option(evidence: Evidence) -> Finding:
-    if settled := from_checklist(evidence, "3.6"):
-        return settled
-    if judged := judged_by_policy("3.6", evidence):
-        return judged
-    return inconclusive(
+    return policy_item(
         "3.6",
-        "Targeted push and an opt-out are judged on the policy text and the app's settings.",
         evidence,
+        "Targeted push and an opt-out are judged on the policy text and the app's settings.",
     )
 
 
 @rule("3.7")
 def deceptive_consent(evidence: Evidence) -> Finding:
-    if settled := from_checklist(evidence, "3.7"):
-        return settled
-    return manual(
+    return needs_person(
         "3.7",
+        evidence,
         "Deception about the real purpose is judged by a person comparing claims and behaviour.",
     )
 
@@ -169,18 +160,14 @@ def no_withdrawal(evidence: Evidence) -> Finding:
         return settled
     if judged := judged_by_policy("3.8", evidence):
         return judged
-    return inconclusive(
-        "3.8", "A way to withdraw consent is looked for in the policy text.", evidence
-    )
+    return inconclusive("3.8", "A way to withdraw consent is looked for in the policy text.")
 
 
 @rule("3.9")
 def breach_of_own_rules(evidence: Evidence) -> Finding:
-    if settled := from_checklist(evidence, "3.9"):
-        return settled
-    return inconclusive(
+    return needs_runtime(
         "3.9",
+        evidence,
         "A breach of the app's own rules needs the policy compared with observed behaviour "
         "(trace or network capture).",
-        evidence,
     )

@@ -12,9 +12,10 @@ from pica.rules.common import (
     fix_for,
     from_checklist,
     inconclusive,
-    judged_by_policy,
-    manual,
+    needs_person,
+    needs_runtime,
     pi_label,
+    policy_item,
 )
 
 
@@ -79,47 +80,38 @@ def unrelated_pi(evidence: Evidence) -> Finding:
 
 @rule("4.2")
 def refused_service(evidence: Evidence) -> Finding:
-    if settled := from_checklist(evidence, "4.2"):
-        return settled
-    return manual(
+    return needs_person(
         "4.2",
+        evidence,
         "Refusing non-essential PI and checking the basic functions still work needs a tester.",
     )
 
 
 @rule("4.3")
 def new_function_beyond_consent(evidence: Evidence) -> Finding:
-    if settled := from_checklist(evidence, "4.3"):
-        return settled
-    return manual(
-        "4.3", "New functions and withheld old ones are compared across versions by a tester."
+    return needs_person(
+        "4.3",
+        evidence,
+        "New functions and withheld old ones are compared across versions by a tester.",
     )
 
 
 @rule("4.4")
 def collection_too_frequent(evidence: Evidence) -> Finding:
-    if settled := from_checklist(evidence, "4.4"):
-        return settled
-    return inconclusive("4.4", "Collection frequency is measured in a runtime trace.", evidence)
+    return needs_runtime("4.4", evidence, "Collection frequency is measured in a runtime trace.")
 
 
 @rule("4.5")
 def forced_for_improvement(evidence: Evidence) -> Finding:
-    if settled := from_checklist(evidence, "4.5"):
-        return settled
-    if judged := judged_by_policy("4.5", evidence):
-        return judged
-    return inconclusive(
-        "4.5", "Forced consent on improvement grounds is judged on the policy text.", evidence
+    return policy_item(
+        "4.5", evidence, "Forced consent on improvement grounds is judged on the policy text."
     )
 
 
 @rule("4.6")
 def bundled_permissions(evidence: Evidence) -> Finding:
-    if settled := from_checklist(evidence, "4.6"):
-        return settled
-    return inconclusive(
+    return needs_runtime(
         "4.6",
-        "Whether several permissions are demanded at once, with no use otherwise, is seen at run time.",
         evidence,
+        "Whether several permissions are demanded at once, with no use otherwise, is seen at run time.",
     )

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pica.evidence import Evidence
 from pica.report import Cite, Finding, Verdict
 from pica.rules import rule
-from pica.rules.common import fix_for, from_checklist, inconclusive, manual
+from pica.rules.common import (
+    fix_for,
+    from_checklist,
+    inconclusive,
+    needs_person,
+    needs_runtime,
+)
 from pica.rules.r3_consent import cite_path
 
 
@@ -60,20 +66,17 @@ def sdk_collects_before_consent(evidence: Evidence) -> Finding:
 
 @rule("5.2")
 def backend_shares(evidence: Evidence) -> Finding:
-    if settled := from_checklist(evidence, "5.2"):
-        return settled
-    return manual(
+    return needs_person(
         "5.2",
+        evidence,
         "Sharing from the back-end is invisible to the client; it is checked by inquiry and audit.",
     )
 
 
 @rule("5.3")
 def third_party_apps(evidence: Evidence) -> Finding:
-    if settled := from_checklist(evidence, "5.3"):
-        return settled
-    return inconclusive(
+    return needs_runtime(
         "5.3",
-        "PI handed to connected third-party apps (share, login, pay) is seen at run time.",
         evidence,
+        "PI handed to connected third-party apps (share, login, pay) is seen at run time.",
     )

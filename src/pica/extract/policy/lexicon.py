@@ -332,19 +332,56 @@ class Gate:
     """``search`` that first checks the sentence has a 1-2 character string a match starts with.
     ``chars`` must be ``grams(text)``: a plain ``set(text)`` lacks the pairs."""
 
-    __slots__ = ("rx", "first")
+    __slots__ = ("rx", "first", "fast", "order")
 
     def __init__(self, rx: re.Pattern[str]) -> None:
         self.rx = rx
         self.first = prefixes(rx)
+        self.fast = _with_first_class(rx, self.first)
+        self.order = -1
 
     def search(self, text: str, chars: frozenset[str] | set[str]) -> bool:
         if self.first is not None and self.first.isdisjoint(chars):
             return False
-        return self.rx.search(text) is not None
+        return self.fast.search(text) is not None
+
+
+def _with_first_class(rx: re.Pattern[str], first: frozenset[str] | None) -> re.Pattern[str]:
+    """``rx`` behind a lookahead for the characters a match can start with. Same matches (every
+    match starts with one of them), but ``re`` then rejects most positions with one class test
+    instead of trying each branch of a long alternation (5-7x faster on the PI noun lists)."""
+    if first is None:
+        return rx
+    chars = sorted({s[0] for s in first})
+    cls = "".join(re.escape(c) for c in chars)
+    try:
+        return re.compile(f"(?=[{cls}])(?:{rx.pattern})", rx.flags)
+    except re.error:  # e.g. global inline flags in the pattern: keep it as it is
+        return rx
 
 
 _GATES: dict[int, Gate] = {}
+_ALL_PREFIXES: set[str] = set()  # union of every gate's prefixes, in creation order
+
+
+def searcher(text: str):
+    """``has(rx) -> bool`` for one sentence: the gated search, inlined (it runs ~40 times per
+    sentence, so the saved calls matter). The sentence's grams are first cut down to those some
+    pattern starts with (one C-level intersection), so each gate test iterates a handful of
+    strings instead of the sentence's ~200."""
+    cs = grams(text)
+    gates = _GATES
+    known = len(gates)  # gates made before this point have their prefixes in ``hits``
+    hits = cs & _ALL_PREFIXES
+
+    def has(rx: re.Pattern[str]) -> bool:
+        g = gates.get(id(rx)) or gate(rx)
+        f = g.first
+        if f is not None and f.isdisjoint(hits if g.order < known else cs):
+            return False
+        return g.fast.search(text) is not None
+
+    return has, cs
 
 
 def gate(rx: re.Pattern[str]) -> Gate:
@@ -353,5 +390,9 @@ def gate(rx: re.Pattern[str]) -> Gate:
     sentence. The Gate keeps ``rx`` alive, so its id cannot be reused."""
     g = _GATES.get(id(rx))
     if g is None:
-        g = _GATES[id(rx)] = Gate(rx)
+        g = Gate(rx)
+        g.order = len(_GATES)
+        if g.first is not None:
+            _ALL_PREFIXES.update(g.first)
+        _GATES[id(rx)] = g
     return g

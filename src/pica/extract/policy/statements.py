@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pica.extract.policy.lexicon import Lexicon, gate, grams, lexicon, pi_matcher
+from pica.extract.policy.lexicon import Lexicon, lexicon, pi_matcher, searcher
 
 CLASSES = (
     "effective_date",
@@ -93,10 +93,7 @@ _CHANNEL_GATE = re.compile(
 
 def analyse(text: str, lex: Lexicon | None = None) -> SentenceFacts:
     lex = lex or lexicon()
-    cs = grams(text)
-
-    def has(rx: re.Pattern[str]) -> bool:
-        return gate(rx).search(text, cs)
+    has, cs = searcher(text)
 
     pis = pi_matcher().ids_in(text)
     generic = bool(pis) or has(lex.generic_pi)

@@ -9,7 +9,6 @@ from pica.rules.common import (
     fix_for,
     from_checklist,
     inconclusive,
-    judged_by_policy,
     needs_person,
     needs_runtime,
     pi_label,
@@ -156,11 +155,9 @@ def deceptive_consent(evidence: Evidence) -> Finding:
 
 @rule("3.8")
 def no_withdrawal(evidence: Evidence) -> Finding:
-    if settled := from_checklist(evidence, "3.8"):
-        return settled
-    if judged := judged_by_policy("3.8", evidence):
-        return judged
-    return inconclusive("3.8", "A way to withdraw consent is looked for in the policy text.")
+    return policy_item(
+        "3.8", evidence, "A way to withdraw consent is looked for in the policy text."
+    )
 
 
 @rule("3.9")

@@ -100,3 +100,36 @@ def test_unknown_category_is_an_input_error() -> None:
 
     with pytest.raises(InputError, match="unknown category"):
         audit(apk=Path(APKS / "InsecureBank.apk"), category="not-a-category")
+
+
+def test_detected_sdks_with_signals_and_party_in_every_format() -> None:
+    report = audit(apk=CONSTRUCTED / "preconsent.apk")
+    umeng = next(s for s in report.sdks if s["id"] == "umeng_analytics")
+    assert any(sig.startswith("code: com.umeng") for sig in umeng["signals"])
+    assert "android_id" in report.pi_by_party[umeng["name"]]
+    for fmt in ("html", "md", "json", "sarif"):
+        text = render(report, fmt).decode("utf-8")
+        assert "code: com.umeng" in text, fmt
+        assert umeng["name"] in text or umeng["name"].replace("(", "\\(") in text, fmt
+
+
+def test_policy_bundled_in_the_apk_is_read_when_none_is_given(tmp_path: Path) -> None:
+    """A constructed APK: InsecureBank plus an assets/privacy.html policy."""
+    import zipfile
+
+    bundled = tmp_path / "with_policy.apk"
+    with zipfile.ZipFile(APKS / "InsecureBank.apk") as src, zipfile.ZipFile(bundled, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.writestr(
+            "assets/privacy.html",
+            "<html><body><h1>隐私政策</h1><p>我们会收集您的设备识别码（IMEI），用于账号安全风控。"
+            "</p><p>您可以在“设置-账号注销”中注销账号，我们将在十五个工作日内完成处理。</p>"
+            "<p>如有投诉，请发送邮件至 privacy@bank.example。</p></body></html>",
+        )
+    report = audit(apk=bundled)
+    assert [i["kind"] for i in report.inputs] == ["apk", "policy"]
+    assert report.inputs[1]["name"].endswith("!/assets/privacy.html")
+    by_id = {f.item_id: f for f in report.findings}
+    assert by_id["1.1"].evidence_kind == "policy"
+    assert by_id["1.1"].verdict is Verdict.COMPLIANT

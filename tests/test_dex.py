@@ -99,3 +99,22 @@ def test_corrupt_code_offsets_never_escape_as_other_errors() -> None:
             broken.refs(method)
     except InputError:
         pass
+
+
+@pytest.mark.parametrize("apk", ["ApiDemos-debug.apk", "settings_apk-debug.apk"])
+def test_targeted_method_lookup_agrees_with_the_full_index(apk: str) -> None:
+    import random
+
+    rng = random.Random(7)
+    for indexed in _dexes(apk)[:3]:
+        targeted = DexFile(indexed.data, indexed.name)  # fresh: no full index built
+        methods = sorted(indexed.code_of_method.items())
+        for midx, code_off in rng.sample(methods, min(150, len(methods))):
+            (insns,) = struct.unpack_from("<I", indexed.data, code_off + 12)
+            if not insns:
+                continue
+            offset = code_off + 16 + 2 * rng.randrange(insns)
+            assert targeted.method_at(offset) == midx == indexed._method_at_indexed(offset)
+        assert "_code_index" not in targeted.__dict__
+        for offset in rng.sample(range(0x70, targeted.sections[0x2001][0], 2), 20):
+            assert targeted.method_at(offset) is None  # before the code section

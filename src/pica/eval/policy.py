@@ -8,7 +8,27 @@ one pica sentence class (``CR_MAP``); the others are not scored, and the table s
 
 The patterns were written while reading only the *dev* half of the set (rows whose MD5 of the
 sentence is even); the *holdout* half was kept for scoring. Nothing is fitted on the data: the
-classifier is the reviewed lexicon in ``pica/knowledge/data/policy_lexicon.yaml``.
+classifier is the reviewed lexicon in ``pica/knowledge/data/policy_lexicon.yaml``. Report dev and
+holdout separately; the holdout figure is the one to quote.
+
+Class definitions (what each mapped CR means in the set's annotation, read from its README and
+the dev half; pica's classes were narrowed to match, no CR was dropped):
+
+* ``share`` (CR18-22) is *sharing with third parties*: a third party or SDK receiving, collecting
+  or using PI, who the receivers are, consent for and purpose of sharing. Entrusted processing
+  (委托处理), transfer in a merger (转让), public disclosure (公开披露) and disclosure required by
+  law are other GB/T 35273 §9 acts that the CRs do not cover (they are unlabelled in the set), so
+  they are not ``share``; the statements still carry them as actions (``entrust``, ``transfer``,
+  ``disclose``) for the rules.
+* ``minors`` (CR5) is *guardian consent for minors' PI*, not any mention of minors: a section
+  heading "未成年人保护" or a youth-mode feature is not CR5.
+* ``contact`` (CR4) is a concrete channel (e-mail, phone, postal address, postcode, URL, an in-app
+  support entry for questions/complaints), not a bare "请联系我们" inside a rights sentence.
+* ``user_rights`` (CR10) includes UI steps on the way to a right ("2) 点击【我的】") and
+  unsubscribing from marketing (退订), as annotated.
+* The classes are nearly exclusive in the set (only collect/purpose/personalisation co-occur),
+  so a sentence about sharing, cross-border transfer, retention, security, rights, withdrawal,
+  policy changes, minors or contact is not also ``collect``/``purpose``.
 """
 
 from __future__ import annotations

@@ -104,7 +104,7 @@ class _Class:
         """Method idx for a signature, checking the cheap method name before the prototype."""
         if self._by_name is None:
             self._by_name = {}
-            for midx, _code in self.dex.methods_by_class.get(self.cdef.type_idx, []):
+            for midx, _code in self.dex.class_methods(self.cdef.type_idx):
                 self._by_name.setdefault(self.dex.method_name(midx), []).append(midx)
         candidates = self._by_name.get(signature[: signature.index("(")])
         if not candidates:
@@ -119,7 +119,7 @@ class _Class:
         if self._methods is None:
             self._methods = {
                 self.dex.method_signature(midx): midx
-                for midx, _code in self.dex.methods_by_class.get(self.cdef.type_idx, [])
+                for midx, _code in self.dex.class_methods(self.cdef.type_idx)
             }
         return self._methods
 
@@ -196,7 +196,7 @@ class CallGraph:
         index: dict[str, list[str]] = {}
         for descriptor, cls in self.classes.items():
             dex = cls.dex
-            for midx, _code in dex.methods_by_class.get(cls.cdef.type_idx, []):
+            for midx, _code in dex.class_methods(cls.cdef.type_idx):
                 index.setdefault(dex.method_name(midx), []).append(descriptor)
         return index
 

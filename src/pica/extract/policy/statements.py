@@ -4,6 +4,12 @@ the sentence classes the profile and the rules are built on.
 Sentence classes (each from reviewed patterns in policy_lexicon.yaml):
 ``effective_date, controller_identity, contact, minors, change_notice, withdraw_consent,
 personalisation, personalisation_optout, user_rights, collect, purpose, share, cross_border``.
+
+Precedence: ``cross_border`` excludes ``share``; a sentence about sharing, cross-border transfer,
+entrusting/transferring/disclosing, retention, security, rights, withdrawal, turning
+personalisation off, policy changes, minors or contact is not also ``collect``/``purpose``/
+``personalisation`` (what it says about PI is still in ``actions``/``pi_types``). The class
+definitions are in pica.eval.policy's docstring.
 """
 
 from __future__ import annotations
@@ -65,7 +71,9 @@ _CONTACT_US = re.compile(
     r"(与|和|同)(我们|本公司|我司)(取得)?联系|联系我们|(反馈|咨询|投诉|举报)给?我们"
 )
 _WITHDRAW = re.compile(r"撤回|撤销|withdraw|revoke", re.I)
-_WITHDRAW_EXPLICIT = re.compile(r"(撤回|撤销|收回|取消).{0,6}(授权|同意)|withdraw (your )?consent", re.I)
+_WITHDRAW_EXPLICIT = re.compile(
+    r"(撤回|撤销|收回|取消).{0,6}(授权|同意)|withdraw (your )?consent", re.I
+)
 _WE_COLLECT = re.compile(
     r"(我们|本平台|本应用)(将|会|可能|需要|需|也)?.{0,12}(收集|获取|访问|读取|申请|请求|记录)|(需要|需|须|应)(您|你)?(提供|填写|设置)|(您|你)(需要|需|须)(提供|填写|设置)"
 )

@@ -76,17 +76,19 @@ def _api_name(descriptor: str, member: str) -> str:
 
 
 def _uri_strings(dex: DexFile, table: ApiTable) -> dict[int, str]:
+    """Content-URI string constants of this dex: {string id: value}."""
     if not table.uris:
         return {}
     return dex.string_indexes_with_prefix(p.encode() for p in table.uris)
 
 
-def uri_fields(dex: DexFile, table: ApiTable) -> dict[tuple[str, str], tuple[str, ...]]:
+def uri_fields(
+    dex: DexFile, table: ApiTable, uri_strings: dict[int, str]
+) -> dict[tuple[str, str], tuple[str, ...]]:
     """App static fields set from a content URI string: {(class, field): PI}.
 
     Catches ``static final Uri INBOX = Uri.parse("content://sms/inbox")`` read elsewhere.
     """
-    uri_strings = _uri_strings(dex, table)
     found: dict[tuple[str, str], tuple[str, ...]] = {}
     for method in dex.find_refs({STRING_OPS: set(uri_strings)}):
         pending: tuple[str, ...] = ()
@@ -101,7 +103,10 @@ def uri_fields(dex: DexFile, table: ApiTable) -> dict[tuple[str, str], tuple[str
 
 
 def scan_dex(
-    dex: DexFile, table: ApiTable, app_uri_fields: dict[tuple[str, str], tuple[str, ...]]
+    dex: DexFile,
+    table: ApiTable,
+    uri_strings: dict[int, str],
+    app_uri_fields: dict[tuple[str, str], tuple[str, ...]],
 ) -> list[ApiUse]:
     """All sensitive call sites and field reads in one DEX file."""
     methods = dex.method_indexes(table.wanted_methods())
@@ -110,7 +115,6 @@ def scan_dex(
     for descriptor, name in app_uri_fields:
         wanted_app_fields[descriptor].add(name)
     app_fields = dex.field_indexes(wanted_app_fields)
-    uri_strings = _uri_strings(dex, table)
     hits = dex.find_refs(
         {
             INVOKE_OPS: set(methods),
@@ -187,10 +191,11 @@ def scan_sensitive_apis(dexes: Sequence[DexFile]) -> list[ApiUse]:
     """Sensitive API uses across all DEX files, deduplicated, in a stable order."""
     table = ApiTable()
     app_uri_fields: dict[tuple[str, str], tuple[str, ...]] = {}
+    uri_strings = {dex.name: _uri_strings(dex, table) for dex in dexes}
     for dex in dexes:
-        app_uri_fields.update(uri_fields(dex, table))
+        app_uri_fields.update(uri_fields(dex, table, uri_strings[dex.name]))
     seen: dict[tuple[str, str, str, int], ApiUse] = {}
     for dex in dexes:
-        for use in scan_dex(dex, table, app_uri_fields):
+        for use in scan_dex(dex, table, uri_strings[dex.name], app_uri_fields):
             seen.setdefault((use.pi_type, use.api, use.dex, use.offset), use)
     return sorted(seen.values(), key=lambda u: (u.pi_type, u.caller_class, u.api, u.dex, u.offset))

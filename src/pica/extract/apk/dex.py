@@ -358,6 +358,13 @@ class DexFile:
         """Field ids whose (class descriptor, name) is wanted."""
         return self._member_indexes(wanted, self._field_classes, self._field_ids_off)
 
+    @cached_property
+    def _strings_by_offset(self) -> tuple[list[int], list[int]]:
+        """String data offsets in file order, and the string id at each."""
+        offsets = self.string_offsets
+        order = sorted(range(len(offsets)), key=offsets.__getitem__)
+        return [offsets[i] for i in order], order
+
     def string_indexes_with_prefix(self, prefixes: Iterable[bytes]) -> dict[int, str]:
         """String ids whose value starts with one of the prefixes (found in the raw bytes)."""
         prefixes = [bytes(p) for p in prefixes]
@@ -365,11 +372,9 @@ class DexFile:
         if not prefixes:
             return {}
         pattern = re.compile(b"|".join(re.escape(p) for p in prefixes))
-        offsets = self.string_offsets
-        order = sorted(range(len(offsets)), key=offsets.__getitem__)
-        starts = [offsets[i] for i in order]
         found: dict[int, str] = {}
         for match in pattern.finditer(self.data, self._data_off):
+            starts, order = self._strings_by_offset
             pos = bisect_right(starts, match.start()) - 1
             if pos < 0:
                 continue

@@ -196,7 +196,8 @@ class CallGraph:
         index: dict[str, list[str]] = {}
         for descriptor, cls in self.classes.items():
             dex = cls.dex
-            for midx, _code in dex.class_methods(cls.cdef.type_idx):
+            # The bulk class-data parse: every class is visited here, so it beats per-class reads.
+            for midx, _code in dex.methods_by_class.get(cls.cdef.type_idx, ()):
                 index.setdefault(dex.method_name(midx), []).append(descriptor)
         return index
 
@@ -330,13 +331,16 @@ def pre_ui_paths(
     for use in api_uses:
         uses_by_method.setdefault((use.dex, use.caller_class, use.caller_method), []).append(use)
 
+    owners: dict[str, Any] = {}
+
     def sdk_of(descriptor: str) -> Any:
         if sdk_for_class is None:
             return None
-        entry = sdk_for_class(descriptor_to_java(descriptor))
-        if entry is None or getattr(entry, "category", "") == "library":
-            return None
-        return entry
+        if descriptor not in owners:
+            entry = sdk_for_class(descriptor_to_java(descriptor))
+            library = entry is not None and getattr(entry, "category", "") == "library"
+            owners[descriptor] = None if library else entry
+        return owners[descriptor]
 
     visits: dict[Node, _Visit] = {}
     queue: deque[Node] = deque()

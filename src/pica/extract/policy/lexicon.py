@@ -321,6 +321,60 @@ def prefixes(rx: re.Pattern[str]) -> frozenset[str] | None:
     return frozenset(out)
 
 
+def _r_seq(items) -> frozenset[str] | None:
+    """Characters one of which every match of ``items`` contains (the smallest such set found),
+    else None."""
+    best = None
+    for op, av in items:
+        r = _r_item(op, av)
+        if r is not None and (best is None or len(r) < len(best)):
+            best = r
+    return best
+
+
+def _r_item(op, av) -> frozenset[str] | None:
+    if op is _sc.LITERAL:
+        return frozenset(chr(av))
+    if op is _sc.IN:
+        chars: set[str] = set()
+        for iop, iav in av:
+            if iop is _sc.LITERAL:
+                chars.add(chr(iav))
+            elif iop is _sc.RANGE and iav[1] - iav[0] <= 64:
+                chars.update(chr(c) for c in range(iav[0], iav[1] + 1))
+            else:
+                return None
+        return frozenset(chars)
+    if op is _sc.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:
+            r = _r_seq(list(branch))
+            if r is None:
+                return None
+            out |= r
+        return frozenset(out)
+    if op is _sc.SUBPATTERN:
+        return _r_seq(list(av[-1]))
+    if op in (_sc.MAX_REPEAT, _sc.MIN_REPEAT, getattr(_sc, "POSSESSIVE_REPEAT", None)):
+        lo, _hi, sub = av
+        return _r_seq(list(sub)) if lo >= 1 else None
+    return None
+
+
+def required_chars(rx: re.Pattern[str]) -> frozenset[str] | None:
+    """Characters one of which every match of ``rx`` contains, else None (a necessary condition,
+    like ``prefixes``, for patterns whose matches can start almost anywhere: ``^…``, ``.{0,n}…``)."""
+    try:
+        req = _r_seq(list(_sp.parse(rx.pattern, rx.flags & ~re.UNICODE)))
+    except Exception:
+        return None
+    if not req:
+        return None
+    if rx.flags & re.IGNORECASE:
+        req = frozenset(req | {c.lower() for c in req} | {c.upper() for c in req})
+    return req
+
+
 def grams(text: str) -> set[str]:
     """The characters of ``text`` and its adjacent character pairs (the key set Gate tests)."""
     g = set(text)
@@ -332,16 +386,21 @@ class Gate:
     """``search`` that first checks the sentence has a 1-2 character string a match starts with.
     ``chars`` must be ``grams(text)``: a plain ``set(text)`` lacks the pairs."""
 
-    __slots__ = ("rx", "first", "fast", "order")
+    __slots__ = ("rx", "first", "req", "fast", "order")
 
     def __init__(self, rx: re.Pattern[str]) -> None:
         self.rx = rx
         self.first = prefixes(rx)
+        req = required_chars(rx)
+        # Only worth a test when it can rule out what the prefixes do not.
+        self.req = req if req is not None and (self.first is None or len(req) < 40) else None
         self.fast = _with_first_class(rx, self.first)
         self.order = -1
 
     def search(self, text: str, chars: frozenset[str] | set[str]) -> bool:
         if self.first is not None and self.first.isdisjoint(chars):
+            return False
+        if self.req is not None and self.req.isdisjoint(chars):
             return False
         return self.fast.search(text) is not None
 
@@ -376,8 +435,12 @@ def searcher(text: str):
 
     def has(rx: re.Pattern[str]) -> bool:
         g = gates.get(id(rx)) or gate(rx)
+        keys = hits if g.order < known else cs
         f = g.first
-        if f is not None and f.isdisjoint(hits if g.order < known else cs):
+        if f is not None and f.isdisjoint(keys):
+            return False
+        f = g.req
+        if f is not None and f.isdisjoint(keys):
             return False
         return g.fast.search(text) is not None
 
@@ -394,5 +457,7 @@ def gate(rx: re.Pattern[str]) -> Gate:
         g.order = len(_GATES)
         if g.first is not None:
             _ALL_PREFIXES.update(g.first)
+        if g.req is not None:
+            _ALL_PREFIXES.update(g.req)
         _GATES[id(rx)] = g
     return g

@@ -242,35 +242,37 @@ def script_of(text: str) -> str:
     return "simplified"
 
 
-def build_profile(
-    name: str,
-    doc: Document,
-    st: Structure,
-    facts: list[SentenceFacts],
-    lex: Lexicon | None = None,
-    *,
-    segment_words: bool = True,
-) -> PolicyProfile:
-    lex = lex or lexicon()
-    dates: list[PolicyDate] = []
-    names: list[str] = []
-    address: str | None = None
-    ctrl_refs: list[TextRef] = []
-    rights: list[Right] = []
-    channels: list[Channel] = []
-    limits: list[ResponseLimit] = []
-    change: list[TextRef] = []
-    minors: list[TextRef] = []
-    pers: list[TextRef] = []
-    unreasonable: list[TextRef] = []
-    forced: list[TextRef] = []
-    seen_channels: set[tuple[str, str]] = set()
+class ProfileAccumulator:
+    """The per-sentence part of the profile. ``add`` is called once per sentence with the
+    sentence's ``has`` (lexicon.searcher), so the profile shares the sentence's prefilter with
+    ``statements.analyse`` instead of building it a second time."""
 
-    for s, f in zip(st.sentences, facts, strict=True):
+    def __init__(self, lex: Lexicon) -> None:
+        self.lex = lex
+        self.dates: list[PolicyDate] = []
+        self.names: list[str] = []
+        self.address: str | None = None
+        self.ctrl_refs: list[TextRef] = []
+        self.rights: list[Right] = []
+        self.channels: list[Channel] = []
+        self.limits: list[ResponseLimit] = []
+        self.change: list[TextRef] = []
+        self.minors: list[TextRef] = []
+        self.pers: list[TextRef] = []
+        self.unreasonable: list[TextRef] = []
+        self.forced: list[TextRef] = []
+        self.seen_channels: set[tuple[str, str]] = set()
+
+    def add(self, s: Sentence, f: SentenceFacts, has) -> None:
         t = s.text
         labels = f.labels
         r = None
-        has, cs = searcher(t)
+        lex = self.lex
+        dates, names, ctrl_refs, rights, channels = (
+            self.dates, self.names, self.ctrl_refs, self.rights, self.channels
+        )
+        limits, change, minors, pers = self.limits, self.change, self.minors, self.pers
+        unreasonable, forced, seen_channels = self.unreasonable, self.forced, self.seen_channels
 
         def R(s: Sentence = s) -> TextRef:
             nonlocal r
@@ -310,8 +312,8 @@ def build_profile(
             am = re.search(
                 r"(注册地址|公司地址|办公地址|地址)\s*(为|是|[:：])\s*([^，。；;]{6,80})", t
             )
-            if am and address is None:
-                address = am.group(3).strip()
+            if am and self.address is None:
+                self.address = am.group(3).strip()
                 ctrl_refs.append(R())
         contact_ctx = "contact" in labels or bool(_CONTACT_SECTION.search(s.section + s.top))
         if contact_ctx:
@@ -363,6 +365,29 @@ def build_profile(
             unreasonable.append(R())
         if has(lex.conditions["forced"]):
             forced.append(R())
+
+
+
+def build_profile(
+    name: str,
+    doc: Document,
+    st: Structure,
+    facts: list[SentenceFacts],
+    lex: Lexicon | None = None,
+    *,
+    segment_words: bool = True,
+    acc: ProfileAccumulator | None = None,
+) -> PolicyProfile:
+    """The profile. ``acc``: the per-sentence part already accumulated (one pass with
+    ``statements``); without it the sentences are gone through here."""
+    lex = lex or lexicon()
+    if acc is None:
+        acc = ProfileAccumulator(lex)
+        for s, f in zip(st.sentences, facts, strict=True):
+            acc.add(s, f, searcher(s.text)[0])
+    dates, names, address, ctrl_refs = acc.dates, acc.names, acc.address, acc.ctrl_refs
+    rights, channels, limits, change = acc.rights, acc.channels, acc.limits, acc.change
+    minors, pers, unreasonable, forced = acc.minors, acc.pers, acc.unreasonable, acc.forced
 
     sdk_rows, coll_rows = _tables(st, lex)
     sdk_rows += _sdk_lines(st)

@@ -102,7 +102,12 @@ _CHANNEL_GATE = re.compile(
 def analyse(text: str, lex: Lexicon | None = None) -> SentenceFacts:
     lex = lex or lexicon()
     has, cs = searcher(text)
+    return analyse_with(text, lex, has, cs)
 
+
+def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
+    """``analyse`` with the sentence's searcher already built (``lexicon.searcher(text)``), so
+    the profile pass can share it."""
     pis = pi_matcher().ids_in(text)
     generic = bool(pis) or has(lex.generic_pi)
     actions = tuple(k for k, rx in lex.actions.items() if has(rx))

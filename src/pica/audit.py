@@ -74,10 +74,16 @@ def gather(
     category: str | None = None,
     progress: Progress | None = None,
     reachability: bool = True,
+    checklist: str | os.PathLike[str] | None = None,
 ) -> Evidence:
     """Run the extractors for the inputs given and assemble the Evidence."""
     step = progress or (lambda _msg: None)
     evidence = Evidence(category=check_category(category))
+    if checklist is not None:
+        from pica.extract.checklist import extract as extract_checklist
+
+        evidence.checklist = extract_checklist(checklist)
+        evidence.inputs["checklist"] = Path(checklist).name
     if apk is None and policy is None:
         raise InputError("nothing to audit: give an APK, a policy, or both")
     if apk is not None:
@@ -150,6 +156,15 @@ def _input_rows(evidence: Evidence) -> list[dict[str, Any]]:
                 "size": len(evidence.policy.text),
             }
         )
+    if "checklist" in evidence.inputs:
+        rows.append(
+            {
+                "kind": "checklist",
+                "name": evidence.inputs["checklist"],
+                "sha256": "",
+                "size": len(evidence.checklist),
+            }
+        )
     return rows
 
 
@@ -220,9 +235,10 @@ def audit(
     policy: str | os.PathLike[str] | None = None,
     category: str | None = None,
     progress: Progress | None = None,
+    checklist: str | os.PathLike[str] | None = None,
 ) -> Report:
     """Audit an app (APK and/or policy) against all 31 items and return the report."""
-    return build_report(gather(apk, policy, category, progress))
+    return build_report(gather(apk, policy, category, progress, checklist=checklist))
 
 
 def policy_only(policy: PolicyEvidence) -> Evidence:

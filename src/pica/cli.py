@@ -148,6 +148,10 @@ def audit(
     fail_on: Annotated[
         FailOn, typer.Option("--fail-on", help="Exit 1 when a finding is at or above this.")
     ] = FailOn.violation,
+    checklist: Annotated[
+        Path | None,
+        typer.Option("--checklist", help="A tester's answers (YAML) for items a person settles."),
+    ] = None,
     demo: Annotated[
         bool, typer.Option("--demo", help="Audit the demo app shipped with pica.")
     ] = False,
@@ -161,7 +165,9 @@ def audit(
     chosen = _pick_format(fmt, output)
     try:
         with _progress(not quiet and err.is_terminal) as step:
-            report = run_audit(apk=apk, policy=policy, category=category, progress=step)
+            report = run_audit(
+                apk=apk, policy=policy, category=category, progress=step, checklist=checklist
+            )
     except InputError as exc:
         _fail(str(exc))
     except MemoryError:

@@ -420,44 +420,64 @@ def _with_first_class(rx: re.Pattern[str], first: frozenset[str] | None) -> re.P
 
 
 _GATES: dict[int, Gate] = {}
-_ALL_PREFIXES: set[str] = set()  # union of every gate's prefixes, in creation order
+# Inverted index over the gates, so one sentence's candidate patterns come out of a few C-level
+# set operations instead of two ``isdisjoint`` tests per pattern per call: key (a character or a
+# pair) -> ids of the patterns whose prefixes (resp. required characters) contain it.
+_PREF_IDX: dict[str, set[int]] = {}
+_REQ_IDX: dict[str, set[int]] = {}
+_PREF_KEYS: set[str] = set()
+_REQ_KEYS: set[str] = set()
+_NO_FIRST: set[int] = set()  # patterns with no prefix set: always candidates on that test
+_NO_REQ: set[int] = set()
+_SEARCH: dict[int, object] = {}  # id -> the gated pattern's bound ``search``
 
 
 def searcher(text: str):
-    """``has(rx) -> bool`` for one sentence: the gated search, inlined (it runs ~40 times per
-    sentence, so the saved calls matter). The sentence's grams are first cut down to those some
-    pattern starts with (one C-level intersection), so each gate test iterates a handful of
-    strings instead of the sentence's ~200."""
+    """``has(rx) -> bool`` for one sentence: the gated search, inlined (it runs ~50 times per
+    sentence, so the saved calls matter). The sentence's grams are cut down to the keys some
+    pattern needs (one C-level intersection each), then the candidate patterns are the ids the
+    inverted index gives for them; ``has`` on any other known pattern is one set lookup."""
     cs = grams(text)
+    known = len(_GATES)  # gates made before this point are in the index
+    possible = _NO_FIRST.union(*map(_PREF_IDX.__getitem__, cs & _PREF_KEYS)) & _NO_REQ.union(
+        *map(_REQ_IDX.__getitem__, cs & _REQ_KEYS)
+    )
+    srch = _SEARCH
     gates = _GATES
-    known = len(gates)  # gates made before this point have their prefixes in ``hits``
-    hits = cs & _ALL_PREFIXES
 
     def has(rx: re.Pattern[str]) -> bool:
-        g = gates.get(id(rx)) or gate(rx)
-        keys = hits if g.order < known else cs
-        f = g.first
-        if f is not None and f.isdisjoint(keys):
+        i = id(rx)
+        if i in possible:
+            return srch[i](text) is not None
+        g = gates.get(i)
+        if g is not None and g.order < known:
             return False
-        f = g.req
-        if f is not None and f.isdisjoint(keys):
-            return False
-        return g.fast.search(text) is not None
+        return gate(rx).search(text, cs)
 
     return has, cs
 
 
 def gate(rx: re.Pattern[str]) -> Gate:
     """The Gate of ``rx``, built once. Keyed by ``id``: hashing a compiled pattern hashes its
-    whole code (~2 µs for the lexicon's big alternations), and this is called ~40 times per
+    whole code (~2 µs for the lexicon's big alternations), and this is called ~50 times per
     sentence. The Gate keeps ``rx`` alive, so its id cannot be reused."""
-    g = _GATES.get(id(rx))
+    i = id(rx)
+    g = _GATES.get(i)
     if g is None:
         g = Gate(rx)
         g.order = len(_GATES)
-        if g.first is not None:
-            _ALL_PREFIXES.update(g.first)
-        if g.req is not None:
-            _ALL_PREFIXES.update(g.req)
-        _GATES[id(rx)] = g
+        if g.first is None:
+            _NO_FIRST.add(i)
+        else:
+            _PREF_KEYS.update(g.first)
+            for k in g.first:
+                _PREF_IDX.setdefault(k, set()).add(i)
+        if g.req is None:
+            _NO_REQ.add(i)
+        else:
+            _REQ_KEYS.update(g.req)
+            for k in g.req:
+                _REQ_IDX.setdefault(k, set()).add(i)
+        _SEARCH[i] = g.fast.search
+        _GATES[i] = g
     return g

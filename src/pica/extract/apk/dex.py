@@ -98,8 +98,11 @@ def _decode_mutf8(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         # Modified UTF-8: NUL as C0 80 and supplementary characters as surrogate pairs.
-        text = raw.replace(b"\xc0\x80", b"\x00").decode("utf-8", "surrogatepass")
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        try:
+            text = raw.replace(b"\xc0\x80", b"\x00").decode("utf-8", "surrogatepass")
+            return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        except UnicodeError:  # not even modified UTF-8: keep what can be read
+            return raw.decode("utf-8", "replace")
 
 
 def descriptor_to_java(descriptor: str) -> str:

@@ -437,8 +437,13 @@ def searcher(text: str):
     sentence, so the saved calls matter). The sentence's grams are cut down to the keys some
     pattern needs (one C-level intersection each), then the candidate patterns are the ids the
     inverted index gives for them; ``has`` on any other known pattern is one set lookup."""
-    cs = grams(text)
     known = len(_GATES)  # gates made before this point are in the index
+    if _PAIR_RX[1] != known:
+        _pair_rx_update()
+    # The sentence's characters, and its pairs that start with a character some two-character
+    # key starts with (``grams`` restricted to what the index can use; a third cheaper).
+    cs = set(text)
+    cs.update(_PAIR_RX[0].findall(text))
     possible = _NO_FIRST.union(*map(_PREF_IDX.__getitem__, cs & _PREF_KEYS)) & _NO_REQ.union(
         *map(_REQ_IDX.__getitem__, cs & _REQ_KEYS)
     )
@@ -452,9 +457,20 @@ def searcher(text: str):
         g = gates.get(i)
         if g is not None and g.order < known:
             return False
-        return gate(rx).search(text, cs)
+        return gate(rx).search(text, grams(text))  # a pattern new since: full test
 
     return has, cs
+
+
+_PAIR_RX: list = [None, -1]  # (pairs regex, number of gates it was built for)
+
+
+def _pair_rx_update() -> None:
+    firsts = sorted({k[0] for k in _PREF_KEYS | _REQ_KEYS if len(k) == 2})
+    cls = "".join(re.escape(c) for c in firsts) or "^\\s\\S"
+    # overlapping: the pair is captured inside a lookahead, so every position is tried
+    _PAIR_RX[0] = re.compile(f"(?=([{cls}].))", re.S)
+    _PAIR_RX[1] = len(_GATES)
 
 
 def gate(rx: re.Pattern[str]) -> Gate:

@@ -231,12 +231,14 @@ _SPACE_RX = re.compile(r"\s+")
 def script_of(text: str) -> str:
     """simplified | traditional | english | other, from characters only one script uses."""
     sample = text[:200_000]
-    cjk = len(_CJK_RX.findall(sample))
-    letters = len(_LATIN_RX.findall(sample))
+    n = len(sample)
+    # counted as "length minus length without them": no list of one-character matches
+    cjk = n - len(_CJK_RX.sub("", sample))
+    letters = n - len(_LATIN_RX.sub("", sample))
     if cjk < 20 or cjk < 0.05 * (cjk + letters):
         return "english" if letters > 20 else "other"
-    trad = len(_TRAD_RX.findall(sample))
-    simp = len(_SIMP_RX.findall(sample))
+    trad = n - len(_TRAD_RX.sub("", sample))
+    simp = n - len(_SIMP_RX.sub("", sample))
     if trad > simp:
         return "traditional"
     return "simplified"
@@ -681,7 +683,7 @@ def _readability(doc: Document, st: Structure, lex: Lexicon, segment_words: bool
     text = st.text
     body = [s for s in st.sentences if not s.in_table]
     lengths = [len(s.text) for s in body]
-    chars = len(text) - sum(len(m) for m in _SPACE_RX.findall(text))
+    chars = len(_SPACE_RX.sub("", text))
     jargon_hits: dict[str, int] = {}
     n_jargon = 0
     for m in gate(lex.jargon).fast.finditer(text):  # same matches, faster (lexicon.Gate)

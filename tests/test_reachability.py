@@ -151,3 +151,27 @@ def test_real_app_sms_reader_is_the_apps_not_googles() -> None:
     sms = [u for u in evidence.api_uses if u.pi_type == "sms"]
     assert sms and all(u.sdk is None and u.party.value == "first" for u in sms)
     assert "google_play_services" in {s.sdk_id for s in evidence.sdks}
+
+
+def test_androidx_startup_initializers_are_entry_points() -> None:
+    from pica.extract.apk.reachability import CallGraph, entry_points
+
+    facts = extract(APKS / "ApiDemos-debug.apk")
+    provider = next(
+        c for c in facts.components if c.name == "androidx.startup.InitializationProvider"
+    )
+    assert provider.kind == "provider"
+    entries = {
+        f"{node[0]}->{node[1]}": why for node, why in entry_points(CallGraph(facts.dexes), facts)
+    }
+    create = "Landroidx/emoji2/text/EmojiCompatInitializer;->create(Landroid/content/Context;)Ljava/lang/Object;"
+    assert entries.get(create) == "androidx.startup Initializer"
+
+
+def test_sms_receiver_reading_contacts_is_a_firm_pre_ui_path() -> None:
+    report = audit(apk=APKS / "ApiDemos-debug.apk")
+    finding = next(f for f in report.findings if f.item_id == "3.1")
+    assert finding.verdict is Verdict.VIOLATION and finding.confidence == "high"
+    assert all(
+        c.path[0].startswith("io.appium.android.apis.os.SmsMessageReceiver") for c in finding.cites
+    )

@@ -95,3 +95,10 @@ def test_3_1_violation_only_for_ungated_paths() -> None:
 def test_3_1_confidence_is_that_of_the_strongest_path() -> None:
     finding = judge("3.1", apk_evidence(reachable=(_path(None, "low"), _path(None, "medium"))))
     assert finding.confidence == "medium"
+
+
+def test_3_1_only_long_class_hierarchy_guesses_stay_inconclusive() -> None:
+    finding = judge("3.1", apk_evidence(reachable=(_path(None, "low"),)))
+    assert finding.verdict is Verdict.INCONCLUSIVE
+    assert "over-approximates" in finding.reason
+    assert finding.cites  # the possible path is still shown

@@ -30,6 +30,12 @@ def cite_path(path: ReachablePath) -> Cite:
     )
 
 
+CONFIDENCE_ORDER = {"high": 0, "medium": 1, "low": 2}
+# Paths strong enough for a violation: all hops direct, or one virtual/asynchronous hop.
+# Longer chains of class-hierarchy guesses are reported, but only as inconclusive.
+FIRM = ("high", "medium")
+
+
 def _best_confidence(paths: list[ReachablePath]) -> str:
     order = {"high": 0, "medium": 1, "low": 2}
     best = min((order.get(p.confidence, 2) for p in paths), default=2)  # the strongest path
@@ -63,23 +69,33 @@ def collected_before_consent(evidence: Evidence) -> Finding:
             evidence,
         )
     api_paths = [p for p in evidence.reachable if p.kind == "api" and p.pi_type]
+    api_paths.sort(key=lambda p: (CONFIDENCE_ORDER.get(p.confidence, 3), len(p.path)))
     ungated = [p for p in api_paths if not p.gated_by]
-    if ungated:
-        ungated.sort(
-            key=lambda p: ({"high": 0, "medium": 1, "low": 2}.get(p.confidence, 3), len(p.path))
-        )
-        kinds = sorted({p.pi_type for p in ungated if p.pi_type})
+    firm = [p for p in ungated if p.confidence in FIRM]
+    if firm:
+        kinds = sorted({p.pi_type for p in firm if p.pi_type})
         return Finding(
             item_id="3.1",
             verdict=Verdict.VIOLATION,
             reason=(
-                f"{len(ungated)} call path(s) reach PI APIs ({', '.join(kinds)}) from entry points "
+                f"{len(firm)} call path(s) reach PI APIs ({', '.join(kinds)}) from entry points "
                 "that run before any UI can ask for consent, with no consent check on the path."
             ),
-            cites=tuple(cite_path(p) for p in ungated[:25]),
+            cites=tuple(cite_path(p) for p in firm[:25]),
             fix=fix_for("3.1"),
             evidence_kind="static",
-            confidence=_best_confidence(ungated),
+            confidence=_best_confidence(firm),
+        )
+    if ungated:
+        return inconclusive(
+            "3.1",
+            f"{len(ungated)} pre-UI path(s) may reach PI APIs, but only through two or more "
+            "virtual or asynchronous hops resolved by class hierarchy, which static analysis "
+            "over-approximates; a runtime trace decides.",
+            evidence,
+            cites=[cite_path(p) for p in ungated[:25]],
+            missing=("a runtime trace with consent events",),
+            evidence_kind="static",
         )
     if api_paths:
         return inconclusive(

@@ -12,7 +12,7 @@ from pica.rules.common import (
     needs_person,
     needs_runtime,
 )
-from pica.rules.r3_consent import cite_path
+from pica.rules.r3_consent import FIRM, cite_path
 
 
 @rule("5.1")
@@ -24,7 +24,10 @@ def sdk_collects_before_consent(evidence: Evidence) -> Finding:
         third = [
             p
             for p in evidence.reachable
-            if p.sdk and not p.gated_by and (p.kind == "sdk_init" or p.pi_type)
+            if p.sdk
+            and not p.gated_by
+            and p.confidence in FIRM
+            and (p.kind == "sdk_init" or p.pi_type)
         ]
         collecting = {s.sdk_id for s in evidence.sdks if s.pi_types} | {
             u.sdk for u in evidence.api_uses if u.sdk

@@ -74,6 +74,7 @@ class ComponentDecl:
     process: str | None = None
     target_activity: str | None = None  # activity-alias only, fully qualified
     exported_explicit: bool = False  # True when android:exported was written
+    meta_data_names: tuple[str, ...] = ()  # <meta-data android:name> inside the component
 
 
 @dataclass(frozen=True)
@@ -300,6 +301,11 @@ def _component(el: XmlElement, package: str, target: int, val: _Values) -> Compo
     actions: list[str] = []
     categories: list[str] = []
     n_filters = 0
+    meta_names = [
+        name
+        for m in el.children
+        if m.tag == "meta-data" and (name := val.text(m.attrs.get("android:name")))
+    ]
     for f in el.children:
         if f.tag != "intent-filter":
             continue
@@ -345,6 +351,7 @@ def _component(el: XmlElement, package: str, target: int, val: _Values) -> Compo
         process=val.text(a.get("android:process")),
         target_activity=target_activity,
         exported_explicit=explicit,
+        meta_data_names=_dedup(meta_names),
     )
 
 

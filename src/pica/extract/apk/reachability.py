@@ -58,6 +58,7 @@ PRE_UI_ACTIONS = frozenset(
 )
 APPLICATION_METHODS = ("<clinit>", "<init>", "attachBaseContext", "onCreate")
 PROVIDER_METHODS = ("<clinit>", "<init>", "attachInfo", "onCreate")
+INITIALIZER_METHODS = ("<clinit>", "<init>", "create")
 RECEIVER_METHODS = ("<clinit>", "<init>", "onReceive")
 SERVICE_METHODS = (
     "<clinit>",
@@ -308,6 +309,13 @@ def entry_points(graph: CallGraph, facts: Any) -> list[tuple[Node, str]]:
             entries += [
                 (n, "ContentProvider") for n in graph.lifecycle(comp.name, PROVIDER_METHODS)
             ]
+            # androidx.startup runs the Initializer classes named in the provider's meta-data
+            # by reflection, which no call edge shows: they are entry points of their own.
+            for name in comp.meta_data_names:
+                entries += [
+                    (n, "androidx.startup Initializer")
+                    for n in graph.lifecycle(name, INITIALIZER_METHODS)
+                ]
         elif comp.kind == "receiver" and PRE_UI_ACTIONS.intersection(comp.actions):
             entries += [
                 (n, "BroadcastReceiver") for n in graph.lifecycle(comp.name, RECEIVER_METHODS)

@@ -16,12 +16,14 @@ runner = CliRunner()
 
 def test_demo_writes_pica_report_html(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    result = runner.invoke(app, ["audit", "--demo", "--fail-on", "never"])
-    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["audit", "--demo"])
+    assert result.exit_code == 0, result.output  # the demo is a showcase: no gate by default
     html = (tmp_path / "pica-report.html").read_text(encoding="utf-8")
     assert "io.appium.settings" in html
     assert html.lstrip().lower().startswith("<!doctype html")
     assert [p.name for p in tmp_path.iterdir()] == ["pica-report.html"]
+    gated = runner.invoke(app, ["audit", "--demo", "--fail-on", "violation", "-o", "g.json"])
+    assert gated.exit_code == 1  # the demo app has a 1.1 violation
 
 
 @pytest.mark.parametrize("fail_on, code", [("violation", 1), ("inconclusive", 1), ("never", 0)])

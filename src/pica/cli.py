@@ -146,8 +146,13 @@ def audit(
         Format | None, typer.Option("--format", help="Report format (default: from -o, else html).")
     ] = None,
     fail_on: Annotated[
-        FailOn, typer.Option("--fail-on", help="Exit 1 when a finding is at or above this.")
-    ] = FailOn.violation,
+        FailOn | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a finding is at or above this [default: violation; never with --demo].",
+            show_default=False,
+        ),
+    ] = None,
     checklist: Annotated[
         Path | None,
         typer.Option("--checklist", help="A tester's answers (YAML) for items a person settles."),
@@ -172,6 +177,8 @@ def audit(
         _fail(str(exc))
     except MemoryError:
         _fail("input too large to analyse within memory limits")
+    if fail_on is None:  # the demo is a showcase, not a gate
+        fail_on = FailOn.never if demo else FailOn.violation
     _finish(report, chosen, output, fail_on)
 
 

@@ -443,6 +443,7 @@ def searcher(text: str):
     # The sentence's characters, and its pairs that start with a character some two-character
     # key starts with (``grams`` restricted to what the index can use; a third cheaper).
     cs = set(text)
+    cs.update(_PAIR_RX[0].findall(text))
     possible = _NO_FIRST.union(*map(_PREF_IDX.__getitem__, cs & _PREF_KEYS)) & _NO_REQ.union(
         *map(_REQ_IDX.__getitem__, cs & _REQ_KEYS)
     )
@@ -484,8 +485,8 @@ def gate(rx: re.Pattern[str]) -> Gate:
         if g.first is None:
             _NO_FIRST.add(i)
         else:
-            for k in {x[0] for x in g.first}:
-                _PREF_KEYS.add(k)
+            _PREF_KEYS.update(g.first)
+            for k in g.first:
                 _PREF_IDX.setdefault(k, set()).add(i)
         if g.req is None:
             _NO_REQ.add(i)

@@ -26,9 +26,24 @@ the dev half; pica's classes were narrowed to match, no CR was dropped):
   support entry for questions/complaints), not a bare "请联系我们" inside a rights sentence.
 * ``user_rights`` (CR10) includes UI steps on the way to a right ("2) 点击【我的】") and
   unsubscribing from marketing (退订), as annotated.
+* ``controller_identity`` (CR3) is the company name or the *registered* address, as the set's
+  README defines it ("Specify the company name or registered address"). An office or mailing
+  address (办公地址/公司地址 lines, usually in the "如何联系我们" section) is a contact channel
+  (CR4), and "本政策适用于X公司…的产品" states the policy's scope (CR2); neither is CR3. (Before
+  this fix any 办公地址/公司地址 sentence was CR3.) The profile still takes the controller's
+  address from such lines.
 * The classes are nearly exclusive in the set (only collect/purpose/personalisation co-occur),
   so a sentence about sharing, cross-border transfer, retention, security, rights, withdrawal,
-  policy changes, minors or contact is not also ``collect``/``purpose``.
+  policy changes, minors or contact is not also ``collect``/``purpose``; a policy-change notice
+  or an opt-out that mentions third parties is not ``share``.
+
+Sentences are scored one by one, with no section context. The real pipeline
+(``pica.extract.policy``) knows each sentence's section (the profile uses it for contact channels
+and complaint time limits), but the CSV cannot give it honestly: after its first ~90 rows (one policy) the rows are grouped by privacy category
+(PC1-PC7) and then by rule, so consecutive rows come from different policies, and heading rows
+are rare (about 100 short numbered headings among 4,985 rows). Taking the preceding row as
+context would mostly attach another policy's sentence, and would leak the annotation's own
+ordering by category into the input.
 """
 
 from __future__ import annotations

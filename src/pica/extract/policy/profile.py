@@ -144,6 +144,7 @@ class PolicyProfile:
         return tuple(r for r in self.rights if r.kind == kind)
 
 
+_OFFICE_ADDRESS = re.compile(r"办公地址|公司地址")
 _CONTACT_SECTION = re.compile(r"联系|投诉|举报|客服|反馈|contact", re.I)
 
 
@@ -264,6 +265,16 @@ class ProfileAccumulator:
         self.unreasonable: list[TextRef] = []
         self.forced: list[TextRef] = []
         self.seen_channels: set[tuple[str, str]] = set()
+        self._section_memo: dict[tuple[str, str], bool] = {}
+
+    def _contact_section(self, section: str, top: str) -> bool:
+        """Whether the section is about contact/complaints (memoised per document: all the
+        sentences of a section share it)."""
+        key = (section, top)
+        hit = self._section_memo.get(key)
+        if hit is None:
+            hit = self._section_memo[key] = bool(_CONTACT_SECTION.search(section + top))
+        return hit
 
     def add(self, s: Sentence, f: SentenceFacts, has) -> None:
         t = s.text
@@ -271,7 +282,11 @@ class ProfileAccumulator:
         r = None
         lex = self.lex
         dates, names, ctrl_refs, rights, channels = (
-            self.dates, self.names, self.ctrl_refs, self.rights, self.channels
+            self.dates,
+            self.names,
+            self.ctrl_refs,
+            self.rights,
+            self.channels,
         )
         limits, change, minors, pers = self.limits, self.change, self.minors, self.pers
         unreasonable, forced, seen_channels = self.unreasonable, self.forced, self.seen_channels
@@ -291,7 +306,11 @@ class ProfileAccumulator:
                 iso = _iso_en(m.group(1), m.group(2), m.group(3))
                 if iso:
                     dates.append(PolicyDate(_date_kind(t[: m.start()], t[m.end() :]), iso, R()))
-        if "controller_identity" in labels or (has(lex.company_hint) and has(lex.controller_cue)):
+        if (
+            "controller_identity" in labels
+            or (has(lex.company_hint) and has(lex.controller_cue))
+            or has(_OFFICE_ADDRESS)  # the controller's address for the profile, though CR4 not CR3
+        ):
             for m in lex.company.finditer(t):
                 nm = re.sub(
                     r"^([\d一二三四五六七八九十]+[）)、.．]|[（(][\d一二三四五六七八九十]+[）)])+",
@@ -317,7 +336,7 @@ class ProfileAccumulator:
             if am and self.address is None:
                 self.address = am.group(3).strip()
                 ctrl_refs.append(R())
-        contact_ctx = "contact" in labels or bool(_CONTACT_SECTION.search(s.section + s.top))
+        contact_ctx = "contact" in labels or self._contact_section(s.section, s.top)
         if contact_ctx:
             complaint = has(lex.contact["complaint"]) or "投诉" in s.section or "举报" in s.section
             for kind in ("email", "phone", "address", "online", "fax"):
@@ -367,7 +386,6 @@ class ProfileAccumulator:
             unreasonable.append(R())
         if has(lex.conditions["forced"]):
             forced.append(R())
-
 
 
 def build_profile(

@@ -5,11 +5,18 @@ Sentence classes (each from reviewed patterns in policy_lexicon.yaml):
 ``effective_date, controller_identity, contact, minors, change_notice, withdraw_consent,
 personalisation, personalisation_optout, user_rights, collect, purpose, share, cross_border``.
 
-Precedence: ``cross_border`` excludes ``share``; a sentence about sharing, cross-border transfer,
+Precedence: ``cross_border``, ``personalisation_optout`` and ``change_notice`` exclude
+``share``; ``contact`` excludes ``user_rights`` unless a right is named, and (without a
+registered-address cue) ``controller_identity``; a sentence about sharing, cross-border transfer,
 entrusting/transferring/disclosing, retention, security, rights, withdrawal, turning
 personalisation off, policy changes, minors or contact is not also ``collect``/``purpose``/
 ``personalisation`` (what it says about PI is still in ``actions``/``pi_types``). The class
 definitions are in pica.eval.policy's docstring.
+
+Speed: ``analyse_with`` takes the sentence's ``lexicon.searcher`` so the profile's per-sentence
+pass (``profile.ProfileAccumulator``) shares it; pattern families are checked as groups
+(``has.which``); rarely decisive searches (the rights enabler, security) are made only where
+they decide the outcome.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pica.extract.policy.lexicon import Lexicon, lexicon, pi_matcher, searcher
+from pica.extract.policy.lexicon import Lexicon, PatternGroup, lexicon, pi_matcher, searcher
 
 CLASSES = (
     "effective_date",
@@ -66,7 +73,9 @@ _PURPOSE_WEAK_ONLY = re.compile(
 
 
 _DIGITS = frozenset("0123456789")
-_ADDRESS_CUE = re.compile(r"注册地址|注册地|办公地址|公司地址|运营(主体|者)[是为：:]")
+_ADDRESS_CUE = re.compile(r"注册地址|注册地|运营(主体|者)[是为：:]")
+_REGISTERED = re.compile(r"注册地址|注册地|运营者|运营主体")
+_SCOPE = re.compile(r"(政策|声明|协议|条款)[》」”\"]?.{0,8}适用于")
 _CONTACT_US = re.compile(
     r"(与|和|同)(我们|本公司|我司)(取得)?联系|联系我们|(反馈|咨询|投诉|举报)给?我们"
 )
@@ -88,7 +97,7 @@ _SCENE = re.compile(r"^(当|在|如果?|若)(您|你)")
 _ANAPHORIC = re.compile(
     r"^(为了?|以便|用于|为实现|为完成|为提供)?(实现|完成|提供)?(此|该|这一|这些|上述|以上|前述|相关|对应|相应)(的)?(功能|服务|目的|业务功能)"
 )
-_OTHERS = re.compile(r"他人|其他方|合作|others|third", re.I)
+_OTHERS = re.compile(r"他人|其他方|合作|开发者|运营者|服务(提供)?商|供应商|others|third", re.I)
 _SHARE_GATE = re.compile(
     r"第三方|SDK|合作|关联|服务商|供应商|提供给|共享|委托|转让|披露|境外|他人|third|partner|share|affiliat|vendor",
     re.I,
@@ -110,12 +119,15 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
     the profile pass can share it."""
     pis = pi_matcher().ids_in(text)
     generic = bool(pis) or has(lex.generic_pi)
-    actions = tuple(k for k, rx in lex.actions.items() if has(rx))
+    groups = _groups(lex)
+    which = has.which
+    actions = tuple(which(groups[0]))
     acting = bool(actions)
-    purposes = _purposes(text, lex) if (acting or generic) else ()
+    leading = _LEADING_PURPOSE.match(text) is not None
+    purposes = _purposes(text, lex) if (acting or generic or leading) else ()
     share_gate = has(_SHARE_GATE)
-    receivers = tuple(k for k, rx in lex.receivers.items() if has(rx)) if share_gate else ()
-    conditions = tuple(k for k, rx in lex.conditions.items() if has(rx)) if acting else ()
+    receivers = tuple(which(groups[1])) if share_gate else ()
+    conditions = tuple(which(groups[2])) if acting else ()
     labels: list[str] = []
     rights: list[str] = []
     C = lex.cls
@@ -125,14 +137,21 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
         if has_date and has(lex.date_label) and (len(text) <= 60 or _DATE_ONLY.match(text)):
             labels.append("effective_date")
 
+    # CR3 is the company name or the *registered* address (dataset README); an office address is
+    # a contact channel (CR4), and "本政策适用于X公司…" states the policy's scope (CR2).
+    registered = has(_REGISTERED)
     if has(lex.company_hint):
-        if has(lex.company) and has(lex.controller_cue):
+        if has(lex.company) and (has(lex.controller_cue) or len(text) <= 30):
             labels.append("controller_identity")
     if "controller_identity" not in labels and has(_ADDRESS_CUE):
         labels.append("controller_identity")
+    if "controller_identity" in labels and not registered and has(_SCOPE):
+        labels.remove("controller_identity")
 
     if _is_contact(text, cs, has, lex):
         labels.append("contact")
+        if "controller_identity" in labels and not registered:
+            labels.remove("controller_identity")
 
     if has(lex.minors) and has(C["minors_consent"]) and not has(C["minors_not"]):
         labels.append("minors")
@@ -146,17 +165,26 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
     if optout:
         labels.append("personalisation_optout")
 
-    enabler = has(lex.rights_enabler)
-    if enabler:
-        for kind in RIGHT_KINDS:
-            if has(lex.rights[kind]):
-                rights.append(kind)
+    # The enabler ("您可以…", "通过…路径") is searched only when a right is named (speed: it is
+    # one of the most frequent prefixes); the outcome is the same as searching it first.
+    named = which(groups[3])
+    enabler: bool | None = None
+    if named:
+        enabler = has(lex.rights_enabler)
+        if enabler:
+            rights.extend(named)
+
+    def enabled() -> bool:
+        nonlocal enabler
+        if enabler is None:
+            enabler = has(lex.rights_enabler)
+        return enabler
 
     retention = has(C["retention"])
     explicit_withdraw = has(_WITHDRAW_EXPLICIT)
     withdraw = (
-        (enabler or has(_WITHDRAW))
-        and (has(lex.rights["withdraw_consent"]) or has(C["withdraw_more"]))
+        (has(lex.rights["withdraw_consent"]) or has(C["withdraw_more"]))
+        and (enabled() or has(_WITHDRAW) or has(C["withdraw_self"]))
         and not has(_UNSUBSCRIBE)
         and not retention
         and (not optout or explicit_withdraw)
@@ -168,26 +196,39 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
     extra = has(C["extra_rights"])
     ui_step = len(text) <= 80 and has(C["ui_step"])
     user_rights = (
-        ((rights or extra) and (enabler or has(_REQUEST)))
+        ((rights or extra) and (enabled() or has(_REQUEST)))
         or has(_UNSUBSCRIBE)
         or (ui_step and not optout and not withdraw)
         or has(_RIGHT_NOUN)
     )
     if user_rights and has(_WE_COLLECT) and not has(_REQUEST):
         user_rights = False  # "我们会访问您的位置信息": collection, not the access right
+    if user_rights and (
+        ((has(C["rights_not"]) or has(C["rights_offtopic"])) and not has(C["rights_strong"]))
+        or ("contact" in labels and not rights and not extra)
+    ):
+        user_rights = False
     if user_rights and not retention and "change_notice" not in labels:
         if not (withdraw and not has(_REQUEST) and not has(_RIGHT_NOUN)) and not (
             optout and not has(_UNSUBSCRIBE)
         ):
             labels.append("user_rights")
 
-    cross = "cross_border" in actions
+    cross = "cross_border" in actions or has(C["cross_border_more"])
     if cross:
         labels.append("cross_border")
 
     share_act = "share" in actions and (receivers or has(_OTHERS) or has(_SHARE_PI))
     third = share_gate and (has(C["third_collects"]) or has(C["share_list"]))
-    share = (share_act or third) and not cross and not has(C["not_share"])
+    # The classes are nearly exclusive: a policy-change notice or an opt-out that mentions
+    # third parties is still about the change or the opt-out.
+    share = (
+        (share_act or third)
+        and not cross
+        and not optout
+        and "change_notice" not in labels
+        and not has(C["not_share"])
+    )
     if share:
         labels.append("share")
 
@@ -206,23 +247,32 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
         or "minors" in labels
         or "contact" in labels
     )
-    security = has(C["security"])
-    specific = bool(pis) or has(C["specific_pi"])
     if not other:
-        if specific and not (security and "collect" not in actions):
-            if acting or has(C["pi_list"]) or len(text) <= 40:
+        security: bool | None = None  # searched only where it decides something
+        specific = bool(pis) or has(C["specific_pi"])
+        # Security measures (CR15) are not a collection even where a verb such as 获取/访问/记录
+        # appears ("防止…被恶意获取"); only 收集/采集 keeps them.
+        strict_collect = "collect" in actions and has(_COLLECT_VERB)
+        if specific and not strict_collect:
+            security = has(C["security"])
+        if specific and not (security and not strict_collect) and not has(C["collect_anaphoric"]):
+            # A short business-function item ("1.1注册和登录账号", "2.注册本平台账号") names the
+            # function (CR11), not the PI collected.
+            heading = not acting and len(text) <= 20 and has(C["function_item"])
+            if (acting or has(C["pi_list"]) or len(text) <= 40) and not heading:
                 labels.append("collect")
         pers = has(C["personalisation_strong"])
         if pers:
             labels.append("personalisation")
         strong = [p for p in purposes if not _ANAPHORIC.match(p)]
-        if not security and (
-            (strong and (generic or acting or pers))
+        if (
+            (strong and (generic or acting or pers or leading))
             or ("collect" in labels and has(C["scene"]))
             or pers
             or (len(text) <= 40 and has(C["function_item"]))
-        ):
-            labels.append("purpose")
+        ) and not (has(C["security"]) if security is None else security):
+            if not has(C["purpose_not"]):
+                labels.append("purpose")
 
     return SentenceFacts(
         pi_types=pis,
@@ -234,6 +284,22 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
         rights=tuple(rights),
         labels=tuple(labels),
     )
+
+
+_GROUPS: dict[int, tuple[PatternGroup, ...]] = {}
+
+
+def _groups(lex: Lexicon) -> tuple[PatternGroup, ...]:
+    """The lexicon's pattern families checked as groups: actions, receivers, conditions, rights."""
+    g = _GROUPS.get(id(lex))
+    if g is None:
+        g = _GROUPS[id(lex)] = (
+            PatternGroup(lex.actions),
+            PatternGroup(lex.receivers),
+            PatternGroup(lex.conditions),
+            PatternGroup([(k, lex.rights[k]) for k in RIGHT_KINDS]),
+        )
+    return g
 
 
 def _is_contact(text: str, cs: set[str], has, lex: Lexicon) -> bool:
@@ -255,6 +321,11 @@ def _is_contact(text: str, cs: set[str], has, lex: Lexicon) -> bool:
     return has(C["question_cue"]) and not has(C["rights_context"])
 
 
+# A sentence that opens with its purpose ("为了给您带来更便捷的搜索服务…", "帮助我们开发产品和服务；").
+_LEADING_PURPOSE = re.compile(
+    r"^[\s\d（()）、.．·•a-zA-Z]{0,6}(为了|为(您|你)|为便于|为确保|为保障|以便|帮助(我们|您|你))"
+)
+_COLLECT_VERB = re.compile(r"收集|采集|collect", re.I)
 _COLLECTS_CONTACT = re.compile(r"收集|提供.{0,10}(姓名|地址|电话)|填写|使用(您|你)的")
 
 

@@ -123,12 +123,13 @@ def test_policy_bundled_in_the_apk_is_read_when_none_is_given(tmp_path: Path) ->
             dst.writestr(info, src.read(info))
         dst.writestr(
             "assets/privacy.html",
-            "<html><body><h1>隐私政策</h1><p>我们会收集您的设备识别码（IMEI），用于账号安全风控。"
+            "<html><head><meta charset='gbk'></head><body><h1>隐私政策</h1><p>我们会收集您的设备识别码（IMEI），用于账号安全风控。"
             "</p><p>您可以在“设置-账号注销”中注销账号，我们将在十五个工作日内完成处理。</p>"
-            "<p>如有投诉，请发送邮件至 privacy@bank.example。</p></body></html>",
+            "<p>如有投诉，请发送邮件至 privacy@bank.example。</p></body></html>".encode("gbk"),
         )
     report = audit(apk=bundled)
     assert [i["kind"] for i in report.inputs] == ["apk", "policy"]
+    assert report.policy and report.policy["statements"] >= 3
     assert report.inputs[1]["name"].endswith("!/assets/privacy.html")
     by_id = {f.item_id: f for f in report.findings}
     assert by_id["1.1"].evidence_kind == "policy"

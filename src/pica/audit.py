@@ -10,17 +10,22 @@ from pathlib import Path
 from typing import Any
 
 from pica import __version__, knowledge
-from pica.evidence import ApiUse, Evidence, Party, PolicyEvidence
+from pica.evidence import ApiUse, Evidence, Party
+from pica.extract.apk import extract as extract_apk
+from pica.extract.apk.reachability import pre_ui_paths
+from pica.extract.checklist import extract as extract_checklist
 from pica.extract.errors import InputError
+from pica.extract.policy import extract as extract_policy
+from pica.knowledge.sdks import detect_sdks, sdk_for_class
 from pica.report import Report
 from pica.rules import run_rules
 
 Progress = Callable[[str], None]
 
 
-LIBRARY_CATEGORY = (
-    "library"  # open-source libraries compiled into the app (Jetpack, Kotlin, OkHttp…)
-)
+# Open-source libraries compiled into the app (Jetpack, Kotlin, OkHttp…): their code acts for
+# the app, so they are not third parties.
+LIBRARY_CATEGORY = "library"
 
 
 def _attribute(uses: tuple[ApiUse, ...], sdk_for_class: Callable[[str], Any]) -> tuple[ApiUse, ...]:
@@ -80,16 +85,11 @@ def gather(
     step = progress or (lambda _msg: None)
     evidence = Evidence(category=check_category(category))
     if checklist is not None:
-        from pica.extract.checklist import extract as extract_checklist
-
         evidence.checklist = extract_checklist(checklist)
         evidence.inputs["checklist"] = Path(checklist).name
     if apk is None and policy is None:
         raise InputError("nothing to audit: give an APK, a policy, or both")
     if apk is not None:
-        from pica.extract.apk import extract as extract_apk
-        from pica.knowledge.sdks import detect_sdks, sdk_for_class
-
         facts = extract_apk(apk, progress=step)
         step("third-party SDKs")
         detected = detect_sdks(
@@ -116,20 +116,15 @@ def gather(
         evidence.resource_strings = facts.resource_strings
         evidence.sdks = tuple(sdks)
         if reachability:
-            from pica.extract.apk.reachability import pre_ui_paths
-
             step("pre-consent reachability")
             evidence.reachable = tuple(pre_ui_paths(facts, evidence.api_uses, owner))
-        if policy is None and facts.policy_file_text:
-            from pica.extract.policy import extract_text
-
-            location, text = next(iter(facts.policy_file_text.items()))
+        if policy is None and facts.policy_files:
+            location, raw = next(iter(facts.policy_files.items()))
+            name = f"{Path(apk).name}!/{location}"
             step("embedded privacy policy")
-            evidence.policy = extract_text(text, name=f"{Path(apk).name}!/{location}")
-            evidence.inputs["policy"] = f"{Path(apk).name}!/{location}"
+            evidence.policy = extract_policy(raw, name=name)  # bytes: charset detected there
+            evidence.inputs["policy"] = name
     if policy is not None:
-        from pica.extract.policy import extract as extract_policy
-
         step("privacy policy")
         evidence.policy = extract_policy(policy)
         evidence.inputs["policy"] = str(policy) if "://" in str(policy) else Path(policy).name
@@ -239,8 +234,3 @@ def audit(
 ) -> Report:
     """Audit an app (APK and/or policy) against all 31 items and return the report."""
     return build_report(gather(apk, policy, category, progress, checklist=checklist))
-
-
-def policy_only(policy: PolicyEvidence) -> Evidence:
-    """Evidence holding just an already-extracted policy (for tests and the web form)."""
-    return Evidence(inputs={"policy": policy.location}, policy=policy)

@@ -55,7 +55,7 @@ class ApkFacts:
     class_names: tuple[str, ...]
     native_libs: tuple[str, ...]
     dexes: tuple[DexFile, ...] = field(repr=False, default=())
-    policy_file_text: dict[str, str] = field(default_factory=dict, repr=False)
+    policy_files: dict[str, bytes] = field(default_factory=dict, repr=False)  # path -> raw bytes
 
 
 def _permissions(manifest: Manifest) -> tuple[Permission, ...]:
@@ -161,9 +161,7 @@ def extract(path: str | os.PathLike[str], progress: Progress | None = None) -> A
         hosts = _hosts(dexes, strings)
         step("privacy policy")
         policies = find_policy_files(apk)
-        policy_text = {
-            p.location: apk.read(p.location).decode("utf-8", "replace") for p in policies
-        }
+        policy_files = {p.location: apk.read(p.location) for p in policies}
         policies += find_policy_links(hosts, strings)
         policies += find_policy_mentions(strings)
         app = AppInfo(
@@ -193,7 +191,7 @@ def extract(path: str | os.PathLike[str], progress: Progress | None = None) -> A
             class_names=class_names,
             native_libs=_native_libs(apk),
             dexes=tuple(dexes),
-            policy_file_text=policy_text,
+            policy_files=policy_files,
         )
     finally:
         apk.close()

@@ -21,6 +21,16 @@ POLICY_URL = re.compile(
 TEXT_SUFFIXES = (".html", ".htm", ".txt", ".md", ".xhtml")
 
 
+def _decode(raw: bytes) -> str:
+    """Good enough to spot the policy's title: UTF-16 by BOM, else UTF-8, else GB18030."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", "replace")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030", "replace")
+
+
 def _candidate_files(apk: ApkFile) -> Iterable[str]:
     for name in apk.names():
         lower = name.lower()
@@ -36,7 +46,7 @@ def find_policy_files(apk: ApkFile) -> list[EmbeddedPolicy]:
         if info.file_size > MAX_POLICY_FILE:
             continue
         raw = apk.read(name, MAX_POLICY_FILE)
-        text = raw.decode("utf-8", "replace")
+        text = _decode(raw)
         match = POLICY_WORDS.search(text) or POLICY_WORDS.search(name)
         if match:
             start = max(match.start() - 40, 0)

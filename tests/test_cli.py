@@ -77,3 +77,13 @@ def test_categories_lists_39() -> None:
 def test_no_input_is_exit_2() -> None:
     result = runner.invoke(app, ["audit"])
     assert result.exit_code == 2
+
+
+def test_unwritable_output_is_exit_2(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = runner.invoke(
+        app, ["audit", str(APKS / "InsecureBank.apk"), "-o", str(blocker / "sub" / "r.html")]
+    )
+    assert result.exit_code == 2
+    assert "cannot write the report" in result.output

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from pica import __version__, knowledge
 from pica.audit import audit as run_audit
 from pica.extract.errors import InputError
+from pica.render import render
 from pica.report import SEVERITY, Report, Verdict
 
 app = typer.Typer(
@@ -104,7 +105,7 @@ def _summary(report: Report, out: Path) -> None:
     counts = report.counts()
     parts = [f"{counts[v.value]} {v.value}" for v in Verdict if counts[v.value]]
     err.print(f"[bold]pica[/bold]: {len(report.findings)} items — " + ", ".join(parts))
-    err.print(f"report written to {out}")
+    err.print(f"report written to {out}", markup=False, highlight=False)
 
 
 def _exit_code(report: Report, fail_on: FailOn) -> int:
@@ -115,10 +116,11 @@ def _exit_code(report: Report, fail_on: FailOn) -> int:
 
 
 def _finish(report: Report, fmt: Format, out: Path | None, fail_on: FailOn) -> None:
-    from pica.render import render
-
     target = out or Path("pica-report" + SUFFIX[fmt])
-    _write(render(report, fmt.value), target)
+    try:
+        _write(render(report, fmt.value), target)
+    except OSError as exc:
+        _fail(f"cannot write the report to {target}: {exc.strerror or exc}")
     _summary(report, target)
     raise typer.Exit(_exit_code(report, fail_on))
 

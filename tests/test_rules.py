@@ -102,3 +102,14 @@ def test_3_1_only_long_class_hierarchy_guesses_stay_inconclusive() -> None:
     assert finding.verdict is Verdict.INCONCLUSIVE
     assert "over-approximates" in finding.reason
     assert finding.cites  # the possible path is still shown
+
+
+def test_4_1_ignores_wrappers_in_bundled_libraries() -> None:
+    wrapper = ApiUse("imei", "android.telephony.TelephonyManager.getDeviceId",
+                     "androidx.core.telephony.TelephonyManagerCompat", "getImei()V",
+                     "classes.dex", 8, "src", library="jetpack_core")  # fmt: skip
+    evidence = apk_evidence(category="news", api_uses=(wrapper,))
+    assert judge("4.1", evidence).verdict is Verdict.COMPLIANT
+    own = ApiUse("imei", "android.telephony.TelephonyManager.getDeviceId",
+                 "com.example.x.Login", "go()V", "classes.dex", 8, "src")  # fmt: skip
+    assert judge("4.1", apk_evidence(category="news", api_uses=(own,))).verdict is Verdict.VIOLATION

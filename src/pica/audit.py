@@ -37,8 +37,10 @@ def _attribute(uses: tuple[ApiUse, ...], sdk_for_class: Callable[[str], Any]) ->
     out = []
     for use in uses:
         entry = sdk_for_class(use.caller_class)
-        if entry is None or entry.category == LIBRARY_CATEGORY:
+        if entry is None:
             out.append(use)
+        elif entry.category == LIBRARY_CATEGORY:
+            out.append(dataclasses.replace(use, library=entry.id))
         else:
             out.append(dataclasses.replace(use, party=Party.THIRD, sdk=entry.id))
     return tuple(out)

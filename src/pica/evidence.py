@@ -78,6 +78,7 @@ class ApiUse:
     source: str
     party: Party = Party.FIRST
     sdk: str | None = None  # catalog id of the SDK whose code makes the call
+    library: str | None = None  # catalog id of the bundled open-source library holding the call
 
     @property
     def caller(self) -> str:

@@ -45,7 +45,9 @@ def unrelated_pi(evidence: Evidence) -> Finding:
             for pi in perm.pi_types:
                 reached.setdefault(pi, []).append(cite_permission(perm))
     for use in evidence.api_uses:
-        if use.sdk is None:  # the app's own code; SDKs are judged under 2.1 / 5.1
+        # The app's own code only: SDKs are judged under 2.1 / 5.1, and a wrapper in a bundled
+        # library (androidx TelephonyManagerCompat…) says nothing about what the app uses.
+        if use.sdk is None and use.library is None:
             reached.setdefault(use.pi_type, []).append(cite_api(use))
     extra = sorted(pi for pi in reached if pi not in needed)
     basis = Cite(

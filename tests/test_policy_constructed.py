@@ -172,3 +172,27 @@ def test_forced_consent_for_improvement_is_4_5_violation():
         "为了提升用户体验，我们会收集您的设备信息，如您不同意，将无法使用本应用。", name="f.txt"
     )
     assert pt.judge_4_5(ev).verdict == Verdict.VIOLATION
+
+
+# Sentence classes: constructed sentences in the general phrasing of Chinese policies (not rows of
+# the evaluation set).
+@pytest.mark.parametrize(
+    ("sentence", "present", "absent"),
+    [
+        ("2.3 在线客服", {"purpose"}, {"collect"}),  # business-function heading
+        ("（四）会员积分兑换", {"purpose"}, set()),
+        ("五、未成年人保护", set(), {"purpose"}),  # heading of another part of the layout
+        ("3.1 委托处理", set(), {"purpose", "share"}),
+        ("2.定位信息", set(), {"purpose"}),  # PI list item
+        ("您可以在【我的】-【设置】-【青少年模式】中开启青少年模式", set(), {"user_rights"}),
+        ("如您发布违法违规内容，我们有权删除相关内容", set(), {"user_rights"}),
+        ("您至少需要提供乘车人的姓名、手机号码", {"collect"}, set()),
+        ("本政策同样适用于我们关联公司提供的产品和服务", set(), {"share"}),
+    ],
+)
+def test_sentence_classes_general_phrasing(sentence, present, absent):
+    from pica.extract.policy.statements import analyse
+
+    labels = set(analyse(sentence).labels)
+    assert present <= labels, labels
+    assert not (absent & labels), labels

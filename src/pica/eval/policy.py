@@ -26,6 +26,9 @@ the dev half; pica's classes were narrowed to match, no CR was dropped):
   support entry for questions/complaints), not a bare "请联系我们" inside a rights sentence.
 * ``user_rights`` (CR10) includes UI steps on the way to a right ("2) 点击【我的】") and
   unsubscribing from marketing (退订), as annotated.
+* ``purpose`` (CR11) includes the short list-item headings of the "how we collect and use" part,
+  which name a business function ("1.4互动交流", "（2）导航前往酒店"), as annotated; headings of the
+  other parts of the standard layout (共享, 委托处理, 联系我们, 未成年人保护…) are not.
 * ``controller_identity`` (CR3) is the company name or the *registered* address, as the set's
   README defines it ("Specify the company name or registered address"). An office or mailing
   address (办公地址/公司地址 lines, usually in the "如何联系我们" section) is a contact channel

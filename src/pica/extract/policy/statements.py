@@ -87,7 +87,12 @@ _WE_COLLECT = re.compile(
     r"(我们|本平台|本应用)(将|会|可能|需要|需|也)?.{0,12}(收集|获取|访问|读取|申请|请求|记录)|(需要|需|须|应)(您|你)?(提供|填写|设置)|(您|你)(需要|需|须)(提供|填写|设置)"
 )
 _UNSUBSCRIBE = re.compile(r"退订|unsubscribe", re.I)
-_REQUEST = re.compile(r"(要求|请求|申请|有权|权利)|\bright", re.I)
+# A request by the user, or the user's right. Not a permission request ("申请相机权限" is collection)
+# and not the controller's own right ("我们有权删除违规内容").
+_REQUEST = re.compile(
+    r"(要求|请求|申请)(?![^，。；;]{0,6}权限)|(?<!我们)(?<!我司)(?<!本公司)(?<!平台)有权|权利|\bright",
+    re.I,
+)
 _RIGHT_NOUN = re.compile(
     r"(查阅|复制|更正|删除|注销|可携带|转移)(权|请求权)|(访问|查询|更正|删除|注销).{0,8}(您|你)的.{0,10}(个人信息|账号|帐号|账户)的?(权利|方式)"
 )
@@ -182,9 +187,11 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
 
     retention = has(C["retention"])
     explicit_withdraw = has(_WITHDRAW_EXPLICIT)
+    # A UI path ("在“我的-设置-隐私”中…") is itself the way to exercise a right.
+    ui_step = len(text) <= 80 and has(C["ui_step"])
     withdraw = (
         (has(lex.rights["withdraw_consent"]) or has(C["withdraw_more"]))
-        and (enabled() or has(_WITHDRAW) or has(C["withdraw_self"]))
+        and (enabled() or ui_step or has(_WITHDRAW) or has(C["withdraw_self"]))
         and not has(_UNSUBSCRIBE)
         and not retention
         and (not optout or explicit_withdraw)
@@ -194,7 +201,6 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
 
     # CR10: a right named with a way to use it, a UI step, or a right that needs no enabler.
     extra = has(C["extra_rights"])
-    ui_step = len(text) <= 80 and has(C["ui_step"])
     user_rights = (
         ((rights or extra) and (enabled() or has(_REQUEST)))
         or has(_UNSUBSCRIBE)
@@ -204,7 +210,8 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
     if user_rights and has(_WE_COLLECT) and not has(_REQUEST):
         user_rights = False  # "我们会访问您的位置信息": collection, not the access right
     if user_rights and (
-        ((has(C["rights_not"]) or has(C["rights_offtopic"])) and not has(C["rights_strong"]))
+        has(C["rights_never"])
+        or ((has(C["rights_not"]) or has(C["rights_offtopic"])) and not has(C["rights_strong"]))
         or ("contact" in labels and not rights and not extra)
     ):
         user_rights = False
@@ -249,16 +256,23 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
     )
     if not other:
         security: bool | None = None  # searched only where it decides something
+        function_heading = (
+            len(text) <= 24 and has(C["function_heading"]) and not has(C["heading_topic"])
+        )
         specific = bool(pis) or has(C["specific_pi"])
         # Security measures (CR15) are not a collection even where a verb such as 获取/访问/记录
         # appears ("防止…被恶意获取"); only 收集/采集 keeps them.
         strict_collect = "collect" in actions and has(_COLLECT_VERB)
         if specific and not strict_collect:
             security = has(C["security"])
-        if specific and not (security and not strict_collect) and not has(C["collect_anaphoric"]):
+        # "收集这些信息是为了…" refers to PI named elsewhere, unless the sentence names a taxonomy
+        # type itself ("我们会收集您的昵称、头像…，收集这些信息是为了…").
+        anaphoric = not pis and has(C["collect_anaphoric"])
+        if specific and not (security and not strict_collect) and not anaphoric:
             # A short business-function item ("1.1注册和登录账号", "2.注册本平台账号") names the
             # function (CR11), not the PI collected.
             heading = not acting and len(text) <= 20 and has(C["function_item"])
+            heading = heading or function_heading
             if (acting or has(C["pi_list"]) or len(text) <= 40) and not heading:
                 labels.append("collect")
         pers = has(C["personalisation_strong"])
@@ -270,6 +284,7 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
             or ("collect" in labels and has(C["scene"]))
             or pers
             or (len(text) <= 40 and has(C["function_item"]))
+            or function_heading
         ) and not (has(C["security"]) if security is None else security):
             if not has(C["purpose_not"]):
                 labels.append("purpose")

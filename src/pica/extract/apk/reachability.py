@@ -294,7 +294,6 @@ class _Visit:
     parent: Node | None
     hop: str
     gate: str | None
-    entry: Node
 
 
 def entry_points(graph: CallGraph, facts: Any) -> list[tuple[Node, str]]:
@@ -354,13 +353,13 @@ def pre_ui_paths(
     queue: deque[Node] = deque()
     for node, _why in entry_points(graph, facts):
         if node not in visits:
-            visits[node] = _Visit(None, "entry", None, node)
+            visits[node] = _Visit(None, "entry", None)
             queue.append(node)
 
     def offer(child: Node, parent: Node, hop: str, gate: str | None) -> None:
         known = visits.get(child)
         if known is None or (known.gate and not gate):  # an ungated path outranks a gated one
-            visits[child] = _Visit(parent, hop, gate, visits[parent].entry)
+            visits[child] = _Visit(parent, hop, gate)
             if len(visits) < MAX_NODES:
                 queue.append(child)
 
@@ -390,10 +389,13 @@ def pre_ui_paths(
                         offer(callee, node, "async", gate)
 
     def path_to(node: Node) -> tuple[list[Node], list[str]]:
+        """Entry point → … → node, following parent links (guarded against any cycle)."""
         nodes, hops = [node], []
-        while visits[nodes[-1]].parent is not None:
+        seen = {node}
+        while (parent := visits[nodes[-1]].parent) is not None and parent not in seen:
             hops.append(visits[nodes[-1]].hop)
-            nodes.append(visits[nodes[-1]].parent)  # type: ignore[arg-type]
+            nodes.append(parent)
+            seen.add(parent)
         return nodes[::-1], hops[::-1]
 
     results: list[ReachablePath] = []
@@ -412,7 +414,7 @@ def pre_ui_paths(
                     ReachablePath(
                         kind="sdk_init",
                         target=_label(node),
-                        entry_point=_label(visit.entry),
+                        entry_point=_label(nodes[0]),
                         path=tuple(_label(n) for n in nodes),
                         confidence=_confidence(tuple(hops)),
                         hop_kinds=tuple(hops),
@@ -428,7 +430,7 @@ def pre_ui_paths(
                 ReachablePath(
                     kind="api",
                     target=use.api,
-                    entry_point=_label(visit.entry),
+                    entry_point=_label(nodes[0]),
                     path=(*(_label(n) for n in nodes), use.api),
                     confidence=_confidence(all_hops),
                     hop_kinds=all_hops,

@@ -201,18 +201,6 @@ class DexFile:
         return self.string(self.type_string_idx[type_idx])
 
     @cached_property
-    def method_ids(self) -> list[tuple[int, int, int]]:
-        """(class type idx, proto idx, name string idx) per method id."""
-        off, n = self._method_ids_off, self._method_ids_size
-        return list(struct.iter_unpack("<HHI", self.data[off : off + 8 * n]))
-
-    @cached_property
-    def field_ids(self) -> list[tuple[int, int, int]]:
-        """(class type idx, type idx, name string idx) per field id."""
-        off, n = self._field_ids_off, self._field_ids_size
-        return list(struct.iter_unpack("<HHI", self.data[off : off + 8 * n]))
-
-    @cached_property
     def class_defs(self) -> list[ClassDef]:
         off, n = self._class_defs_off, self._class_defs_size
         return [

@@ -3,8 +3,9 @@
 Why not androguard: it disassembles every method of every class up front (about 15 s and
 1.2 GB for an 18 MB APK). An audit needs class names, the class hierarchy, and the few call
 sites that touch sensitive APIs. So we parse the id tables with ``struct``, find candidate
-instructions with one regular-expression pass over the raw bytes, and decode only the methods
-that contain a candidate (or that the call graph visits).
+instructions with one vectorised (numpy) pass over the code section, find the method holding
+each candidate without parsing every class, and decode only those methods (or the ones the
+call graph visits).
 """
 
 from __future__ import annotations

@@ -202,15 +202,24 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
     # CR10: a right named with a way to use it, a UI step, or a right that needs no enabler.
     extra = has(C["extra_rights"])
     user_rights = (
-        ((rights or extra) and (enabled() or has(_REQUEST)))
+        (
+            (rights or extra)
+            and (has(_REQUEST) or (enabled() and (ui_step or has(C["rights_object"]))))
+        )
         or has(_UNSUBSCRIBE)
-        or (ui_step and not optout and not withdraw)
+        or (
+            ui_step
+            and not optout
+            and not withdraw
+            and (has(C["ui_step_numbered"]) or has(C["rights_object"]))
+        )
         or has(_RIGHT_NOUN)
     )
     if user_rights and has(_WE_COLLECT) and not has(_REQUEST):
         user_rights = False  # "我们会访问您的位置信息": collection, not the access right
     if user_rights and (
         has(C["rights_never"])
+        or (has(C["operator_right"]) and not has(C["user_right"]))
         or ((has(C["rights_not"]) or has(C["rights_offtopic"])) and not has(C["rights_strong"]))
         or ("contact" in labels and not rights and not extra)
     ):

@@ -175,3 +175,16 @@ def test_sms_receiver_reading_contacts_is_a_firm_pre_ui_path() -> None:
     assert all(
         c.path[0].startswith("io.appium.android.apis.os.SmsMessageReceiver") for c in finding.cites
     )
+
+
+def test_sarif_carries_the_call_paths_as_code_flows() -> None:
+    from pica.render import render
+
+    sarif = json.loads(render(audit(apk=CONSTRUCTED / "preconsent.apk"), "sarif"))
+    results = {r["ruleId"]: r for r in sarif["runs"][0]["results"]}
+    for item in ("3.1", "5.1"):
+        flows = results[item]["codeFlows"]
+        steps = flows[0]["threadFlows"][0]["locations"]
+        names = [s["location"]["logicalLocations"][0]["fullyQualifiedName"] for s in steps]
+        assert len(names) >= 2
+        assert names[0].startswith(("com.example.picafixture", "cn.fakepush"))

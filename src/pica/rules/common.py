@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pica import knowledge
 from pica.evidence import ApiUse, Evidence, Permission
 from pica.report import Cite, Finding, Verdict
+from pica.rules import policy_text
 
 EVIDENCE_NAMES = {
     "APK": "the APK",
@@ -136,15 +137,8 @@ def judged_by_policy(item_id: str, evidence: Evidence, **kwargs: object) -> Find
     """The policy-text judgement for an item, when a policy was given."""
     if evidence.policy is None:
         return None
-    from pica.rules import policy_text
-
     judge = getattr(policy_text, "judge_" + item_id.replace(".", "_"))
     return judge(evidence.policy, **kwargs)
-
-
-def settled_or(item_id: str, evidence: Evidence) -> Finding | None:
-    """The checklist answer if there is one (it outranks any automatic finding)."""
-    return from_checklist(evidence, item_id)
 
 
 def policy_item(item_id: str, evidence: Evidence, without_policy: str) -> Finding:

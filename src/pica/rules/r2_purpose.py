@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pica import knowledge
 from pica.evidence import Evidence
 from pica.report import Cite, Finding
 from pica.rules import rule
@@ -106,8 +107,6 @@ def permission_purpose_not_told(evidence: Evidence) -> Finding:
 
 
 def _purpose_texts(evidence: Evidence, pi_types: tuple[str, ...]):
-    from pica import knowledge
-
     terms = []
     for pi in pi_types:
         entry = knowledge.taxonomy().get(pi)

@@ -506,6 +506,22 @@ def _pair_rx_update() -> None:
     _PAIR_RX[1] = len(_GATES)
 
 
+def _index_keys(
+    keys: set[str] | frozenset[str] | None,
+    bit: int,
+    key_set: set[str],
+    index: dict[str, int],
+    always: list[int],
+) -> None:
+    """Record a pattern's bit under each key it needs; with no keys it is always a candidate."""
+    if keys is None:
+        always[0] |= bit
+        return
+    key_set.update(keys)
+    for k in keys:
+        index[k] = index.get(k, 0) | bit
+
+
 def gate(rx: re.Pattern[str]) -> Gate:
     """The Gate of ``rx``, built once. Keyed by ``id``: hashing a compiled pattern hashes its
     whole code (~2 µs for the lexicon's big alternations), and this is called ~50 times per
@@ -516,18 +532,8 @@ def gate(rx: re.Pattern[str]) -> Gate:
         g = Gate(rx)
         o = g.order = len(_GATES)
         bit = 1 << o
-        if g.first is None:
-            _NO_FIRST[0] |= bit
-        else:
-            _PREF_KEYS.update(g.first)
-            for k in g.first:
-                _PREF_IDX[k] = _PREF_IDX.get(k, 0) | bit
-        if g.req is None:
-            _NO_REQ[0] |= bit
-        else:
-            _REQ_KEYS.update(g.req)
-            for k in g.req:
-                _REQ_IDX[k] = _REQ_IDX.get(k, 0) | bit
+        _index_keys(g.first, bit, _PREF_KEYS, _PREF_IDX, _NO_FIRST)
+        _index_keys(g.req, bit, _REQ_KEYS, _REQ_IDX, _NO_REQ)
         _SEARCH.append(g.fast.search)
         _ORDER[i] = o
         _GATES[i] = g

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pica.evidence import Span
 from pica.extract.policy.css import contrast_ratio, hex_colour
 from pica.extract.policy.document import Document
-from pica.extract.policy.lexicon import Lexicon, gate, lexicon, pi_matcher, searcher
+from pica.extract.policy.lexicon import Lexicon, PiMatcher, gate, lexicon, pi_matcher, searcher
 from pica.extract.policy.statements import SentenceFacts
 from pica.extract.policy.structure import Sentence, Structure
 
@@ -531,18 +532,7 @@ def _tables(st: Structure, lex: Lexicon) -> tuple[list[SdkRow], list[CollectionR
 
             r = TextRef(" | ".join(row), Span(s, e), tb.section)
             if is_sdk and cell("name"):
-                pi_text = cell("pi")
-                sdk.append(
-                    SdkRow(
-                        cell("name"),
-                        cell("vendor"),
-                        cell("purpose"),
-                        pi_text,
-                        pm.ids_in(pi_text),
-                        _url(cell("url") or " ".join(row)),
-                        r,
-                    )
-                )
+                sdk.append(_sdk_row(cell, cell("url") or " ".join(row), r, pm))
             elif is_coll and cell("pi"):
                 pi_text = cell("pi")
                 coll.append(
@@ -559,6 +549,20 @@ _URL = re.compile(r"https?://[^\s，。；;)）\"'<>]+")
 def _url(text: str) -> str:
     m = _URL.search(text)
     return m.group(0) if m else ""
+
+
+def _sdk_row(field: Callable[[str], str], url_text: str, ref: TextRef, pm: PiMatcher) -> SdkRow:
+    """One SDK-list row from its fields (name, vendor, purpose, pi), however they were laid out."""
+    pi_text = field("pi")
+    return SdkRow(
+        field("name"),
+        field("vendor"),
+        field("purpose"),
+        pi_text,
+        pm.ids_in(pi_text),
+        _url(url_text),
+        ref,
+    )
 
 
 _SDK_FIELD = re.compile(
@@ -580,18 +584,8 @@ def _sdk_lines(st: Structure) -> list[SdkRow]:
         if current.get("name") and re.search(
             r"SDK|sdk|插件|第三方", current.get("name", "") + section + current.get("_key", "")
         ):
-            pi_text = current.get("pi", "")
-            rows.append(
-                SdkRow(
-                    current["name"],
-                    current.get("vendor", ""),
-                    current.get("purpose", ""),
-                    pi_text,
-                    pm.ids_in(pi_text),
-                    _url(current.get("url", "")),
-                    TextRef(st.text[start:end], Span(start, end), section),
-                )
-            )
+            ref = TextRef(st.text[start:end], Span(start, end), section)
+            rows.append(_sdk_row(lambda key: current.get(key, ""), current.get("url", ""), ref, pm))
 
     for s in st.sentences:
         if s.in_table:
@@ -678,18 +672,7 @@ def _sdk_space_rows(st: Structure) -> list[SdkRow]:
                     k = cols.get(key)
                     return parts[k] if k is not None and k < len(parts) else ""
 
-                pi_text = cell("pi")
-                rows.append(
-                    SdkRow(
-                        cell("name"),
-                        cell("vendor"),
-                        cell("purpose"),
-                        pi_text,
-                        pm.ids_in(pi_text),
-                        _url(s.text),
-                        ref(s),
-                    )
-                )
+                rows.append(_sdk_row(cell, s.text, ref(s), pm))
                 j += 1
             i = j
         else:

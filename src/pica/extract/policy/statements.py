@@ -87,10 +87,12 @@ _WE_COLLECT = re.compile(
     r"(我们|本平台|本应用)(将|会|可能|需要|需|也)?.{0,12}(收集|获取|访问|读取|申请|请求|记录)|(需要|需|须|应)(您|你)?(提供|填写|设置)|(您|你)(需要|需|须)(提供|填写|设置)"
 )
 _UNSUBSCRIBE = re.compile(r"退订|unsubscribe", re.I)
-# A request by the user, or the user's right. Not a permission request ("申请相机权限" is collection)
-# and not the controller's own right ("我们有权删除违规内容").
+# A request by the user, or the user's right. Not a permission request ("申请相机权限" is collection),
+# not the controller's ("我们会申请访问您的位置", "我们有权删除违规内容"), and not a regulator's
+# or the law's ("监管要求", "法律法规要求", "配合有权机关的查询").
 _REQUEST = re.compile(
-    r"(要求|请求|申请)(?![^，。；;]{0,6}权限)|(?<!我们)(?<!我司)(?<!本公司)(?<!平台)有权|权利|\bright",
+    r"(?<![会将需管规律])(要求|请求|申请)(?![^，。；;]{0,6}权限)"
+    r"|(?<!我们)(?<!我司)(?<!本公司)(?<!平台)有权(?!机关|部门|机构)|权利|\bright",
     re.I,
 )
 _RIGHT_NOUN = re.compile(
@@ -104,7 +106,7 @@ _ANAPHORIC = re.compile(
 )
 _OTHERS = re.compile(r"他人|其他方|合作|开发者|运营者|服务(提供)?商|供应商|others|third", re.I)
 _SHARE_GATE = re.compile(
-    r"第三方|SDK|合作|关联|服务商|供应商|提供给|共享|委托|转让|披露|境外|他人|third|partner|share|affiliat|vendor",
+    r"第三方|SDK|合作|关联|服务商|提供商|提供方|运营商|供应商|广告主|广告商|推广方|有限公司|股份公司|提供给|共享|委托|转让|披露|境外|他人|third|partner|share|affiliat|vendor",
     re.I,
 )
 _CHANNEL_GATE = re.compile(
@@ -243,6 +245,7 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
         and not cross
         and not optout
         and "change_notice" not in labels
+        and "controller_identity" not in labels
         and not has(C["not_share"])
     )
     if share:
@@ -262,6 +265,9 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
         or "change_notice" in labels
         or "minors" in labels
         or "contact" in labels
+        # "（四）帐号注销", "删除您的账号": a right, not a collection ("查询订单" can be a function)
+        or ("collect" not in actions and any(r in named for r in _NOT_COLLECT_RIGHTS))
+        or _DEFINITION.match(text) is not None
     )
     if not other:
         security: bool | None = None  # searched only where it decides something
@@ -349,6 +355,9 @@ def _is_contact(text: str, cs: set[str], has, lex: Lexicon) -> bool:
 _LEADING_PURPOSE = re.compile(
     r"^[\s\d（()）、.．·•a-zA-Z]{0,6}(为了|为(您|你)|为便于|为确保|为保障|以便|帮助(我们|您|你))"
 )
+_NOT_COLLECT_RIGHTS = ("correct", "delete", "cancel_account")
+# A definition ("个人信息：是指…", "个人敏感信息是指…") says what a term means, not what is collected.
+_DEFINITION = re.compile(r"^[^，。,；;]{0,16}[:：]?\s*(是指|系指|指的是)")
 _COLLECT_VERB = re.compile(r"收集|采集|collect", re.I)
 _COLLECTS_CONTACT = re.compile(r"收集|提供.{0,10}(姓名|地址|电话)|填写|使用(您|你)的")
 

@@ -298,7 +298,7 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
             (strong and (generic or acting or pers or leading))
             or ("collect" in labels and has(C["scene"]))
             or pers
-            or (len(text) <= 40 and has(C["function_item"]))
+            or (len(text) <= 40 and has(C["function_item"]) and not has(C["heading_topic"]))
             or function_heading
         ) and not (has(C["security"]) if security is None else security):
             if not has(C["purpose_not"]):

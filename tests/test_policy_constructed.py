@@ -188,6 +188,19 @@ def test_forced_consent_for_improvement_is_4_5_violation():
         ("如您发布违法违规内容，我们有权删除相关内容", set(), {"user_rights"}),
         ("您至少需要提供乘车人的姓名、手机号码", {"collect"}, set()),
         ("本政策同样适用于我们关联公司提供的产品和服务", set(), {"share"}),
+        # Written for this test, after the generic fixes of the second policy pass:
+        ("您的信息会与示例信息技术（天津）有限公司共享。", {"share"}, set()),  # a named company
+        ("在符合法律法规要求的前提下，我们可能会在以下情形中共享您的个人信息：", {"share"}, set()),
+        ("我们的社交服务可让您与世界各地的用户共享信息", set(), {"share"}),  # users, not us
+        ("您需提供收货人姓名、收货地址、邮政编码、收货人联系电话", {"collect"}, {"contact"}),
+        ("邮政编码：100080", {"contact"}, set()),
+        ("我们仍需按照监管要求的时间进行保存，且依法配合有权机关的查询", set(), {"user_rights"}),
+        ("百度定位SDK用于地图定位功能，会申请访问您的位置信息展示在应用", set(), {"user_rights"}),
+        ("【不让TA看】中可以控制你的内容是否对特定用户展示", set(), {"user_rights"}),
+        ("（四）帐号注销", set(), {"collect"}),
+        ("个人信息：是指以电子或者其他方式记录的与已识别自然人有关的各种信息", set(), {"collect"}),
+        ("4.我们如何保护个人信息的安全", set(), {"purpose"}),
+        ("如您想更改您的授权范围，您可以在相关设置界面进行操作", {"withdraw_consent"}, set()),
     ],
 )
 def test_sentence_classes_general_phrasing(sentence, present, absent):

@@ -148,7 +148,9 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
     # a contact channel (CR4), and "本政策适用于X公司…" states the policy's scope (CR2).
     registered = has(_REGISTERED)
     if has(lex.company_hint):
-        if has(lex.company) and (has(lex.controller_cue) or len(text) <= 30):
+        # A short line naming a company is the controller, unless PI is shared with it.
+        short = len(text) <= 30 and "share" not in actions
+        if has(lex.company) and (has(lex.controller_cue) or short):
             labels.append("controller_identity")
     if "controller_identity" not in labels and has(_ADDRESS_CUE):
         labels.append("controller_identity")

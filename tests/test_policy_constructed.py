@@ -201,6 +201,7 @@ def test_forced_consent_for_improvement_is_4_5_violation():
         ("个人信息：是指以电子或者其他方式记录的与已识别自然人有关的各种信息", set(), {"collect"}),
         ("4.我们如何保护个人信息的安全", set(), {"purpose"}),
         ("如您想更改您的授权范围，您可以在相关设置界面进行操作", {"withdraw_consent"}, set()),
+        ("我们不会向任何第三方出售您的个人信息。", {"share"}, set()),  # a commitment about sharing
     ],
 )
 def test_sentence_classes_general_phrasing(sentence, present, absent):

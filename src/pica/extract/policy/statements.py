@@ -298,10 +298,12 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
         strong = [p for p in purposes if not _ANAPHORIC.match(p)]
         if (
             (strong and (generic or acting or pers or leading))
-            or ("collect" in labels and has(C["scene"]))
+            or ("collect" in labels and has(C["scene"]) and not has(_SCENE_PRODUCED))
             or pers
             or (len(text) <= 40 and has(C["function_item"]) and not has(C["heading_topic"]))
             or function_heading
+            or has(C["function_desc"])
+            or (leading and len(text) <= 40)
         ) and not (has(C["security"]) if security is None else security):
             if not has(C["purpose_not"]):
                 labels.append("purpose")
@@ -364,10 +366,19 @@ _COLLECT_VERB = re.compile(r"收集|采集|collect", re.I)
 _COLLECTS_CONTACT = re.compile(r"收集|提供.{0,10}(姓名|地址|电话)|填写|使用(您|你)的")
 
 
+# After a scene marker ("在您使用…过程中", "当您…时"): the scene qualifies a PI noun, not a purpose.
+_PRODUCED = re.compile(r"(所|而)?(产生|生成|形成|提交|提供|上传|填写|留存|记录|发布)的")
+
+
+_SCENE_PRODUCED = re.compile(r"(过程中|时|期间)(所|而)?(产生|生成|形成)的")
+
+
 def _purposes(text: str, lex: Lexicon) -> tuple[str, ...]:
     out: list[str] = []
     for m in lex.purpose.finditer(text):
         tail = text[m.end() : m.end() + 80]
+        if _PRODUCED.match(tail):
+            continue  # "您使用服务过程中产生的日志": describes the PI, is not a purpose
         cut = lex.purpose_stop.search(tail)
         clause = (m.group(0) + (tail[: cut.start()] if cut else tail)).strip()
         if len(clause) < 3 or _PURPOSE_WEAK_ONLY.match(clause):

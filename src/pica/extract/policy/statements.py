@@ -124,7 +124,8 @@ def analyse(text: str, lex: Lexicon | None = None) -> SentenceFacts:
 def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
     """``analyse`` with the sentence's searcher already built (``lexicon.searcher(text)``), so
     the profile pass can share it."""
-    pis = pi_matcher().ids_in(text)
+    found = pi_matcher().find(text)
+    pis = tuple(dict.fromkeys(pid for pid, *_ in found))
     generic = bool(pis) or has(lex.generic_pi)
     groups = _groups(lex)
     which = has.which
@@ -283,8 +284,11 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
         if specific and not strict_collect:
             security = has(C["security"])
         # "收集这些信息是为了…" refers to PI named elsewhere, unless the sentence names a taxonomy
-        # type itself ("我们会收集您的昵称、头像…，收集这些信息是为了…").
-        anaphoric = not pis and has(C["collect_anaphoric"])
+        # type before it ("我们会收集您的昵称、头像…，收集这些信息是为了…"); PI named after it is
+        # part of the purpose ("收集这些信息是为了保障您的帐号安全").
+        anaphoric = has(C["collect_anaphoric"]) and _named_after(
+            found, C["collect_anaphoric"], text
+        )
         if specific and not (security and not strict_collect) and not anaphoric:
             # A short business-function item ("1.1注册和登录账号", "2.注册本平台账号") names the
             # function (CR11), not the PI collected.
@@ -336,6 +340,12 @@ def _groups(lex: Lexicon) -> tuple[PatternGroup, ...]:
     return g
 
 
+def _named_after(found: list[tuple[str, int, int, str]], rx: re.Pattern[str], text: str) -> bool:
+    """True when every PI term in ``found`` starts after the first match of ``rx``."""
+    m = rx.search(text)
+    return m is not None and all(start >= m.end() for _pid, start, _end, _term in found)
+
+
 def _is_contact(text: str, cs: set[str], has, lex: Lexicon) -> bool:
     """CR4: the sentence gives a concrete way to reach the controller (e-mail, phone, postal
     address, postcode, URL, in-app support entry) rather than only saying "contact us"."""
@@ -359,7 +369,7 @@ def _is_contact(text: str, cs: set[str], has, lex: Lexicon) -> bool:
 _LEADING_PURPOSE = re.compile(
     r"^[\s\d（()）、.．·•a-zA-Z]{0,6}(为了|为(您|你)|为便于|为确保|为保障|以便|帮助(我们|您|你))"
 )
-_NOT_COLLECT_RIGHTS = ("correct", "delete", "cancel_account")
+_NOT_COLLECT_RIGHTS = ("delete", "cancel_account")
 # A definition ("个人信息：是指…", "个人敏感信息是指…") says what a term means, not what is collected.
 _DEFINITION = re.compile(r"^[^，。,；;]{0,16}[:：]?\s*(是指|系指|指的是)")
 _COLLECT_VERB = re.compile(r"收集|采集|collect", re.I)

@@ -249,6 +249,7 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
         and not optout
         and "change_notice" not in labels
         and "controller_identity" not in labels
+        and "contact" not in labels
         and not has(C["not_share"])
     )
     if share:

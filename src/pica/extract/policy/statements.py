@@ -97,6 +97,7 @@ _REQUEST = re.compile(
 )
 _RIGHT_NOUN = re.compile(
     r"(查阅|复制|更正|删除|注销|可携带|转移)(权|请求权)|(访问|查询|更正|删除|注销).{0,8}(您|你)的.{0,10}(个人信息|账号|帐号|账户)的?(权利|方式)"
+    r"|(您|你)的权利(包括|有)|注销(须知|流程|指引)"
 )
 _SHARE_PI = re.compile(r"共享.{0,10}(您|你)?的?.{0,6}(个人)?信息|信息.{0,6}共享")
 # "当您…时", "在您…过程中", "如果您…": the situation a collection happens in, not its purpose.
@@ -220,7 +221,7 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
         )
         or has(_RIGHT_NOUN)
     )
-    if user_rights and has(_WE_COLLECT) and not has(_REQUEST):
+    if user_rights and has(_WE_COLLECT) and not has(_REQUEST) and not has(C["rights_strong"]):
         user_rights = False  # "我们会访问您的位置信息": collection, not the access right
     if user_rights and (
         has(C["rights_never"])

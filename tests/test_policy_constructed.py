@@ -202,10 +202,21 @@ def test_forced_consent_for_improvement_is_4_5_violation():
         ("4.我们如何保护个人信息的安全", set(), {"purpose"}),
         ("如您想更改您的授权范围，您可以在相关设置界面进行操作", {"withdraw_consent"}, set()),
         ("我们不会向任何第三方出售您的个人信息。", {"share"}, set()),  # a commitment about sharing
-        ("我们收集这些信息是用于保障您的帐号安全", {"purpose"}, {"collect"}),  # PI is in the purpose
+        (
+            "我们收集这些信息是用于保障您的帐号安全",
+            {"purpose"},
+            {"collect"},
+        ),  # PI is in the purpose
         ("我们会收集您的手机号码，收集这些信息是为了帮助您完成注册", {"collect", "purpose"}, set()),
-        ("我们的客服会为您提供订单查询服务", {"purpose"}, set()),  # 为您提供: not the user providing
+        (
+            "我们的客服会为您提供订单查询服务",
+            {"purpose"},
+            set(),
+        ),  # 为您提供: not the user providing
         ("拒绝提供该信息仅会使你无法使用上述功能", set(), {"purpose"}),  # no scene, no function
+        ("当您预订境外流量服务时，您需要提供目的地、手机号", {"collect"}, {"cross_border"}),
+        ("您的个人信息可能会在我们设有机构的其他国家/地区进行处理", {"cross_border"}, set()),
+        ("您的权利包括：访问、更正和删除您的个人信息", {"user_rights"}, set()),
     ],
 )
 def test_sentence_classes_general_phrasing(sentence, present, absent):

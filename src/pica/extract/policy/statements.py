@@ -237,6 +237,8 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
             labels.append("user_rights")
 
     cross = "cross_border" in actions or has(C["cross_border_more"])
+    if cross and has(C["cross_border_product"]) and not has(C["cross_border_transfer"]):
+        cross = False  # "当您预订境外流量服务时，您需要提供…": a product, not a transfer
     if cross:
         labels.append("cross_border")
 

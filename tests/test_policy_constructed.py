@@ -217,6 +217,15 @@ def test_forced_consent_for_improvement_is_4_5_violation():
         ("当您预订境外流量服务时，您需要提供目的地、手机号", {"collect"}, {"cross_border"}),
         ("您的个人信息可能会在我们设有机构的其他国家/地区进行处理", {"cross_border"}, set()),
         ("您的权利包括：访问、更正和删除您的个人信息", {"user_rights"}, set()),
+        ("更新日期：【2022】年【12】月【9】日", {"effective_date"}, set()),  # template brackets
+        ("电 话：400-0199-199", {"contact"}, set()),
+        ("个人信息保护负责人联系方式：021-61870500-86018", {"contact"}, set()),  # an extension
+        (
+            "注册地址：上海市松江区示例镇示例路128号114室",
+            {"controller_identity"},
+            {"contact", "collect"},
+        ),
+        ("我们会在官方网站发出更新版本并以适当方式提醒您相关内容的更新", {"change_notice"}, set()),
     ],
 )
 def test_sentence_classes_general_phrasing(sentence, present, absent):

@@ -74,6 +74,7 @@ _PURPOSE_WEAK_ONLY = re.compile(
 
 _DIGITS = frozenset("0123456789")
 _ADDRESS_CUE = re.compile(r"注册地址|注册地|运营(主体|者)[是为：:]")
+_REGISTERED_ADDRESS = re.compile(r"注册地址|注册地")
 _REGISTERED = re.compile(r"注册地址|注册地|运营者|运营主体")
 _SCOPE = re.compile(r"(政策|声明|协议|条款)[》」”\"]?.{0,8}适用于")
 _CONTACT_US = re.compile(
@@ -272,6 +273,7 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
         or "change_notice" in labels
         or "minors" in labels
         or "contact" in labels
+        or "controller_identity" in labels
         # "（四）帐号注销", "删除您的账号": a right, not a collection ("查询订单" can be a function)
         or ("collect" not in actions and any(r in named for r in _NOT_COLLECT_RIGHTS))
         or _DEFINITION.match(text) is not None
@@ -354,14 +356,11 @@ def _is_contact(text: str, cs: set[str], has, lex: Lexicon) -> bool:
     """CR4: the sentence gives a concrete way to reach the controller (e-mail, phone, postal
     address, postcode, URL, in-app support entry) rather than only saying "contact us"."""
     C = lex.cls
-    concrete = (
-        has(lex.contact["email"])
-        or has(lex.contact["phone"])
-        or has(lex.contact["address"])
-        or has(C["postcode"])
-        or (len(text) <= 80 and has(C["street_address"]))
-    )
-    if concrete:
+    reachable = has(lex.contact["email"]) or has(lex.contact["phone"]) or has(C["postcode"])
+    address = has(lex.contact["address"]) or (len(text) <= 80 and has(C["street_address"]))
+    if address and not reachable and has(_REGISTERED_ADDRESS):
+        return False  # a registered address identifies the controller (CR3); it is no channel
+    if reachable or address:
         # PI the app collects that happens to be an address or a phone number is not a channel.
         return not (has(_COLLECTS_CONTACT) and not has(_CONTACT_CUE))
     if not (has(C["ui_channel"]) or has(C["url"]) or has(lex.contact["online"])):

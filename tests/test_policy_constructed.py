@@ -226,6 +226,10 @@ def test_forced_consent_for_improvement_is_4_5_violation():
             {"contact", "collect"},
         ),
         ("我们会在官方网站发出更新版本并以适当方式提醒您相关内容的更新", {"change_notice"}, set()),
+        ("您的订单信息将被提供给商家，以便商家为您发货。", {"share"}, set()),
+        ("为实现一键登录，中国移动、中国联通、中国电信会获取您的本机号码。", {"share"}, set()),
+        # a third party in one clause, our collection in the next: not sharing
+        ("为了向您展示附近的商家，我们会收集您的位置信息", {"collect"}, {"share"}),
     ],
 )
 def test_sentence_classes_general_phrasing(sentence, present, absent):

@@ -474,17 +474,25 @@ def searcher(text: str):
         """The names of ``group`` whose pattern matches, in order (``has`` on each, without a
         call per pattern)."""
         if group.top >= known:
-            return [k for k, rx in group.items if has(rx)]
+            return [k for k, rx in group.items if gate(rx).search(text, grams(text))]
         return [k for k, o, search in group.entries if possible >> o & 1 and search(text)]
 
+    def maybe(group: PatternGroup) -> bool:
+        """False only if no pattern of ``group`` can match (then ``has`` is False for each of
+        them): one mask test lets a caller skip a block of checks that would all fail."""
+        return group.top >= known or possible & group.mask != 0
+
+    # ``which`` and ``maybe`` do not refer to ``has``: no reference cycle, so a sentence's
+    # closures are freed at once instead of by the cyclic garbage collector.
     has.which = which  # type: ignore[attr-defined]
+    has.maybe = maybe  # type: ignore[attr-defined]
     return has, cs
 
 
 class PatternGroup:
     """Named patterns checked together (``has.which(group)``): their gates, built once."""
 
-    __slots__ = ("items", "entries", "top")
+    __slots__ = ("items", "entries", "top", "mask")
 
     def __init__(self, named: dict[str, re.Pattern[str]] | list[tuple[str, re.Pattern[str]]]):
         self.items = tuple(named.items() if isinstance(named, dict) else named)
@@ -493,6 +501,7 @@ class PatternGroup:
             (k, g.order, g.fast.search) for (k, _rx), g in zip(self.items, gates, strict=True)
         )
         self.top = max((g.order for g in gates), default=-1)
+        self.mask = reduce(or_, (1 << g.order for g in gates), 0)
 
 
 _PAIR_RX: list = [None, -1]  # (pairs regex, number of gates it was built for)

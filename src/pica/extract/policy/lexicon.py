@@ -29,64 +29,70 @@ class PiMatcher:
     """Finds PI terms in text and maps each to its taxonomy id (longest term wins).
 
     Literal terms, case-insensitive; an ASCII term must not touch ASCII letters on either side
-    ("MAC" does not match inside "Macintosh"). A first-character class finds candidate
-    positions, then the few terms starting with that character are tried longest first.
+    ("MAC" does not match inside "Macintosh"). All terms are one regex (``_trie_pattern``), so the
+    scan runs in C: leftmost position first, at each position the longest term whose boundary
+    conditions hold, then on after it (non-overlapping).
     """
 
-    first: re.Pattern[str] | None
-    by_first: dict[str, tuple[str, ...]]  # lower-case first two chars -> terms, longest first
+    rx: re.Pattern[str] | None  # the terms as one trie-shaped alternation, on lower-cased text
     ids: dict[str, str]  # lower-cased term -> taxonomy id
     from_taxonomy: bool
 
     def find(self, text: str) -> list[tuple[str, int, int, str]]:
         """(pi_id, start, end, term) for every non-overlapping term in ``text``."""
-        if self.first is None:
+        if self.rx is None:
             return []
-        low = text.lower()
-        out = []
-        pos = 0
-        n = len(low)
-        while True:
-            m = self.first.search(low, pos)
-            if m is None:
-                break
-            i = m.start()
-            hit = None
-            for term in self.by_first.get(low[i : i + 2], ()):
-                if low.startswith(term, i):
-                    j = i + len(term)
-                    if (
-                        term[0].isascii()
-                        and term[0].isalnum()
-                        and i > 0
-                        and _is_ascii_letter(low[i - 1])
-                    ):
-                        continue
-                    if (
-                        term[-1].isascii()
-                        and term[-1].isalnum()
-                        and j < n
-                        and _is_ascii_letter(low[j])
-                    ):
-                        continue
-                    hit = term
-                    break
-            if hit is None:
-                pos = i + 1
-                continue
-            out.append((self.ids[hit], i, i + len(hit), text[i : i + len(hit)]))
-            pos = i + len(hit)
-        return out
+        ids = self.ids
+        # offsets are those of the lower-cased text, as the terms are matched there
+        return [
+            (ids[m.group()], m.start(), m.end(), text[m.start() : m.end()])
+            for m in self.rx.finditer(text.lower())
+        ]
 
     def ids_in(self, text: str) -> tuple[str, ...]:
-        seen: dict[str, None] = {}
-        for pid, *_ in self.find(text):
-            seen.setdefault(pid, None)
-        return tuple(seen)
+        if self.rx is None:
+            return ()
+        ids = self.ids
+        # dict keys keep first-seen order: the ids in order of their first term
+        return tuple(dict.fromkeys(ids[t] for t in self.rx.findall(text.lower())))
 
 
-def _is_ascii_letter(c: str) -> bool:
-    return c.isascii() and c.isalpha()
+_LETTER = "[A-Za-z]"  # what counts as an ASCII letter next to an ASCII term
+
+
+def _ascii_alnum(c: str) -> bool:
+    return c.isascii() and c.isalnum()
+
+
+def _trie_pattern(terms: list[str]) -> str:
+    """One regex for ``terms`` (lower-case, >= 2 characters) with the matcher's semantics.
+
+    A trie: at each node the longer continuations come before ending here, so at a position the
+    regex takes the longest term whose boundary checks pass, backtracking to shorter ones when
+    they fail. Each top-level branch starts with a literal character, so ``re`` scans for
+    candidate positions with one character-set test; the "no ASCII letter before" check is the
+    two-character lookbehind after that first character for the same reason.
+    """
+    trie: dict = {}
+    for t in terms:
+        node = trie
+        for c in t:
+            node = node.setdefault(c, {})
+        node[""] = True  # a term ends here
+
+    def alts(node: dict, last: str) -> str:
+        out = [re.escape(c) + alts(child, c) for c, child in node.items() if c]
+        if "" in node:  # end of a term: the "no ASCII letter after" check for an ASCII end
+            out.append(f"(?!{_LETTER})" if _ascii_alnum(last) else "")
+        if len(out) == 1:
+            return out[0]
+        return "(?:" + "|".join(out) + ")"
+
+    top = []
+    for c, child in trie.items():
+        after = f"(?<!{_LETTER}.)" if _ascii_alnum(c) else ""
+        top.append(re.escape(c) + after + alts(child, c))
+    return "|".join(top)
 
 
 def build_pi_matcher(terms: dict[str, list[str]], from_taxonomy: bool) -> PiMatcher:
@@ -98,14 +104,8 @@ def build_pi_matcher(terms: dict[str, list[str]], from_taxonomy: bool) -> PiMatc
                 continue
             ids.setdefault(w, pid)
     if not ids:
-        return PiMatcher(None, {}, {}, from_taxonomy)
-    by_first: dict[str, list[str]] = {}
-    for t in ids:
-        by_first.setdefault(t[:2], []).append(t)
-    frozen = {k: tuple(sorted(v, key=len, reverse=True)) for k, v in by_first.items()}
-    firsts = sorted({k[0] for k in frozen})
-    first = re.compile("[" + "".join(re.escape(c) for c in firsts) + "]")
-    return PiMatcher(first, frozen, ids, from_taxonomy)
+        return PiMatcher(None, {}, from_taxonomy)
+    return PiMatcher(re.compile(_trie_pattern(sorted(ids))), ids, from_taxonomy)
 
 
 @cache
@@ -474,17 +474,25 @@ def searcher(text: str):
         """The names of ``group`` whose pattern matches, in order (``has`` on each, without a
         call per pattern)."""
         if group.top >= known:
-            return [k for k, rx in group.items if has(rx)]
+            return [k for k, rx in group.items if gate(rx).search(text, grams(text))]
         return [k for k, o, search in group.entries if possible >> o & 1 and search(text)]
 
+    def maybe(group: PatternGroup) -> bool:
+        """False only if no pattern of ``group`` can match (then ``has`` is False for each of
+        them): one mask test lets a caller skip a block of checks that would all fail."""
+        return group.top >= known or possible & group.mask != 0
+
+    # ``which`` and ``maybe`` do not refer to ``has``: no reference cycle, so a sentence's
+    # closures are freed at once instead of by the cyclic garbage collector.
     has.which = which  # type: ignore[attr-defined]
+    has.maybe = maybe  # type: ignore[attr-defined]
     return has, cs
 
 
 class PatternGroup:
     """Named patterns checked together (``has.which(group)``): their gates, built once."""
 
-    __slots__ = ("items", "entries", "top")
+    __slots__ = ("items", "entries", "top", "mask")
 
     def __init__(self, named: dict[str, re.Pattern[str]] | list[tuple[str, re.Pattern[str]]]):
         self.items = tuple(named.items() if isinstance(named, dict) else named)
@@ -493,6 +501,7 @@ class PatternGroup:
             (k, g.order, g.fast.search) for (k, _rx), g in zip(self.items, gates, strict=True)
         )
         self.top = max((g.order for g in gates), default=-1)
+        self.mask = reduce(or_, (1 << g.order for g in gates), 0)
 
 
 _PAIR_RX: list = [None, -1]  # (pairs regex, number of gates it was built for)

@@ -149,7 +149,6 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
 
     # CR3 is the company name or the *registered* address (dataset README); an office address is
     # a contact channel (CR4), and "本政策适用于X公司…" states the policy's scope (CR2).
-    registered = has(_REGISTERED)
     if has(lex.company_hint):
         # A short line naming a company is the controller, unless PI is shared with it.
         short = len(text) <= 30 and "share" not in actions
@@ -157,10 +156,12 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
             labels.append("controller_identity")
     if "controller_identity" not in labels and has(_ADDRESS_CUE):
         labels.append("controller_identity")
+    # searched only where it decides something (most sentences name no controller)
+    registered = "controller_identity" in labels and has(_REGISTERED)
     if "controller_identity" in labels and not registered and has(_SCOPE):
         labels.remove("controller_identity")
 
-    if _is_contact(text, cs, has, lex):
+    if has.maybe(groups[4]) and _is_contact(text, cs, has, lex):
         labels.append("contact")
         if "controller_identity" in labels and not registered:
             labels.remove("controller_identity")
@@ -171,71 +172,13 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
     if has(lex.change) and has(lex.notify) and (has(lex.notify_subject) or "重大" in text):
         labels.append("change_notice")
 
-    optout = has(lex.rights["personalisation_off"]) or (
-        has(C["optout_more"]) and (has(lex.personalisation) or has(lex.rights_enabler))
-    )
-    if optout:
-        labels.append("personalisation_optout")
-
-    # The enabler ("您可以…", "通过…路径") is searched only when a right is named (speed: it is
-    # one of the most frequent prefixes); the outcome is the same as searching it first.
-    named = which(groups[3])
-    enabler: bool | None = None
-    if named:
-        enabler = has(lex.rights_enabler)
-        if enabler:
-            rights.extend(named)
-
-    def enabled() -> bool:
-        nonlocal enabler
-        if enabler is None:
-            enabler = has(lex.rights_enabler)
-        return enabler
-
     retention = has(C["retention"])
-    explicit_withdraw = has(_WITHDRAW_EXPLICIT)
-    # A UI path ("在“我的-设置-隐私”中…") is itself the way to exercise a right.
-    ui_step = len(text) <= 80 and has(C["ui_step"])
-    withdraw = (
-        (has(lex.rights["withdraw_consent"]) or has(C["withdraw_more"]))
-        and (enabled() or ui_step or has(_WITHDRAW) or has(C["withdraw_self"]))
-        and not has(_UNSUBSCRIBE)
-        and not retention
-        and (not optout or explicit_withdraw)
-    )
-    if withdraw:
-        labels.append("withdraw_consent")
-
-    # CR10: a right named with a way to use it, a UI step, or a right that needs no enabler.
-    extra = has(C["extra_rights"])
-    user_rights = (
-        (
-            (rights or extra)
-            and (has(_REQUEST) or (enabled() and (ui_step or has(C["rights_object"]))))
-        )
-        or has(_UNSUBSCRIBE)
-        or (
-            ui_step
-            and not optout
-            and not withdraw
-            and (has(C["ui_step_numbered"]) or has(C["rights_object"]))
-        )
-        or has(_RIGHT_NOUN)
-    )
-    if user_rights and has(_WE_COLLECT) and not has(_REQUEST) and not has(C["rights_strong"]):
-        user_rights = False  # "我们会访问您的位置信息": collection, not the access right
-    if user_rights and (
-        has(C["rights_never"])
-        or (has(C["operator_right"]) and not has(C["user_right"]))
-        or ((has(C["rights_not"]) or has(C["rights_offtopic"])) and not has(C["rights_strong"]))
-        or ("contact" in labels and not rights and not extra)
-    ):
-        user_rights = False
-    if user_rights and not retention and "change_notice" not in labels:
-        if not (withdraw and not has(_REQUEST) and not has(_RIGHT_NOUN)) and not (
-            optout and not has(_UNSUBSCRIBE)
-        ):
-            labels.append("user_rights")
+    # Opt-out, withdrawal and user rights: skipped as a block when none of the patterns that can
+    # make one of them true can match (then all three are False and no right is named).
+    optout = withdraw = False
+    named: list[str] = []  # the rights the sentence names
+    if has.maybe(groups[5]):
+        optout, withdraw, named = _rights_labels(text, lex, has, groups, labels, rights, retention)
 
     cross = "cross_border" in actions or has(C["cross_border_more"])
     if cross and has(C["cross_border_product"]) and not has(C["cross_border_transfer"]):
@@ -291,11 +234,15 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
             security = has(C["security"])
         # "收集这些信息是为了…" refers to PI named elsewhere, unless the sentence names a taxonomy
         # type before it ("我们会收集您的昵称、头像…，收集这些信息是为了…"); PI named after it is
-        # part of the purpose ("收集这些信息是为了保障您的帐号安全").
-        anaphoric = has(C["collect_anaphoric"]) and _named_after(
-            found, C["collect_anaphoric"], text
-        )
-        if specific and not (security and not strict_collect) and not anaphoric:
+        # part of the purpose ("收集这些信息是为了保障您的帐号安全"). Searched only for a sentence
+        # that would otherwise count as a collection.
+        if (
+            specific
+            and not (security and not strict_collect)
+            and not (
+                has(C["collect_anaphoric"]) and _named_after(found, C["collect_anaphoric"], text)
+            )
+        ):
             # A short business-function item ("1.1注册和登录账号", "2.注册本平台账号") names the
             # function (CR11), not the PI collected.
             heading = not acting and len(text) <= 20 and has(C["function_item"])
@@ -330,18 +277,126 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
     )
 
 
+def _rights_labels(
+    text: str,
+    lex: Lexicon,
+    has,
+    groups: tuple[PatternGroup, ...],
+    labels: list[str],
+    rights: list[str],
+    retention: bool,
+) -> tuple[bool, bool, list[str]]:
+    """personalisation_optout, withdraw_consent and user_rights (appended to ``labels``; the
+    rights named with an enabler to ``rights``). Returns (optout, withdraw, the rights named)."""
+    C = lex.cls
+    which = has.which
+    optout = has(lex.rights["personalisation_off"]) or (
+        has(C["optout_more"]) and (has(lex.personalisation) or has(lex.rights_enabler))
+    )
+    if optout:
+        labels.append("personalisation_optout")
+
+    # The enabler ("您可以…", "通过…路径") is searched only when a right is named (speed: it is
+    # one of the most frequent prefixes); the outcome is the same as searching it first.
+    named = which(groups[3])
+    enabler: bool | None = None
+    if named:
+        enabler = has(lex.rights_enabler)
+        if enabler:
+            rights.extend(named)
+
+    def enabled() -> bool:
+        nonlocal enabler
+        if enabler is None:
+            enabler = has(lex.rights_enabler)
+        return enabler
+
+    # A UI path ("在“我的-设置-隐私”中…") is itself the way to exercise a right.
+    ui_step = len(text) <= 80 and has(C["ui_step"])
+    withdraw = (
+        (has(lex.rights["withdraw_consent"]) or has(C["withdraw_more"]))
+        and (enabled() or ui_step or has(_WITHDRAW) or has(C["withdraw_self"]))
+        and not has(_UNSUBSCRIBE)
+        and not retention
+        and (not optout or has(_WITHDRAW_EXPLICIT))
+    )
+    if withdraw:
+        labels.append("withdraw_consent")
+
+    # CR10: a right named with a way to use it, a UI step, or a right that needs no enabler.
+    extra = has(C["extra_rights"])
+    user_rights = (
+        (
+            (rights or extra)
+            and (has(_REQUEST) or (enabled() and (ui_step or has(C["rights_object"]))))
+        )
+        or has(_UNSUBSCRIBE)
+        or (
+            ui_step
+            and not optout
+            and not withdraw
+            and (has(C["ui_step_numbered"]) or has(C["rights_object"]))
+        )
+        or has(_RIGHT_NOUN)
+    )
+    if user_rights and has(_WE_COLLECT) and not has(_REQUEST) and not has(C["rights_strong"]):
+        user_rights = False  # "我们会访问您的位置信息": collection, not the access right
+    if user_rights and (
+        has(C["rights_never"])
+        or (has(C["operator_right"]) and not has(C["user_right"]))
+        or ((has(C["rights_not"]) or has(C["rights_offtopic"])) and not has(C["rights_strong"]))
+        or ("contact" in labels and not rights and not extra)
+    ):
+        user_rights = False
+    if user_rights and not retention and "change_notice" not in labels:
+        if not (withdraw and not has(_REQUEST) and not has(_RIGHT_NOUN)) and not (
+            optout and not has(_UNSUBSCRIBE)
+        ):
+            labels.append("user_rights")
+    return optout, withdraw, named
+
+
 _GROUPS: dict[int, tuple[PatternGroup, ...]] = {}
 
 
 def _groups(lex: Lexicon) -> tuple[PatternGroup, ...]:
-    """The lexicon's pattern families checked as groups: actions, receivers, conditions, rights."""
+    """The lexicon's pattern families checked as groups: actions, receivers, conditions, rights;
+    then the block gates (``has.maybe``) of ``_is_contact`` and ``_rights_labels``."""
     g = _GROUPS.get(id(lex))
     if g is None:
+        C = lex.cls
         g = _GROUPS[id(lex)] = (
             PatternGroup(lex.actions),
             PatternGroup(lex.receivers),
             PatternGroup(lex.conditions),
             PatternGroup([(k, lex.rights[k]) for k in RIGHT_KINDS]),
+            # 4: what can make ``_is_contact`` true (it is False when none of them can match)
+            PatternGroup(
+                [
+                    ("email", lex.contact["email"]),
+                    ("phone", lex.contact["phone"]),
+                    ("address", lex.contact["address"]),
+                    ("postcode", C["postcode"]),
+                    ("street_address", C["street_address"]),
+                    ("ui_channel", C["ui_channel"]),
+                    ("url", C["url"]),
+                    ("online", lex.contact["online"]),
+                ]
+            ),
+            # 5: what can make ``_rights_labels`` add a label or a right
+            PatternGroup(
+                [(k, lex.rights[k]) for k in RIGHT_KINDS]
+                + [
+                    ("personalisation_off", lex.rights["personalisation_off"]),
+                    ("withdraw_consent", lex.rights["withdraw_consent"]),
+                    ("optout_more", C["optout_more"]),
+                    ("withdraw_more", C["withdraw_more"]),
+                    ("extra_rights", C["extra_rights"]),
+                    ("ui_step", C["ui_step"]),
+                    ("unsubscribe", _UNSUBSCRIBE),
+                    ("right_noun", _RIGHT_NOUN),
+                ]
+            ),
         )
     return g
 

@@ -18,6 +18,8 @@ _HEADING_NUM = re.compile(
     r"|(?P<en>(?:Article|Section|Part)\s+\d+|[IVX]+\.)"
     r")"
 )
+# One alphanumeric character (``str.isalnum``): ``re``'s Unicode \w is exactly isalnum plus "_".
+_ALNUM = re.compile(r"[^\W_]")
 _SENT_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)(?=\s+[A-Z\"“(])|\n")
 _TOPIC = re.compile(
     r"我们如何|如何(收集|使用|共享|保护|存储|联系|管理|访问|处理)|(您|你)的权利|联系我们|未成年|儿童|"
@@ -165,7 +167,7 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def _add(out: list[tuple[int, int]], seg: str, base: int, a: int, b: int) -> None:
     piece = seg[a:b]
     stripped = piece.strip()
-    if not stripped or not any(c.isalnum() for c in stripped):
+    if _ALNUM.search(stripped) is None:  # empty, or punctuation only
         return
     lead = len(piece) - len(piece.lstrip())
     a += lead

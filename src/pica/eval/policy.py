@@ -9,7 +9,10 @@ one pica sentence class (``CR_MAP``); the others are not scored, and the table s
 The patterns were written while reading only the *dev* half of the set (rows whose MD5 of the
 sentence is even); the *holdout* half was kept for scoring. Nothing is fitted on the data: the
 classifier is the reviewed lexicon in ``pica/knowledge/data/policy_lexicon.yaml``. Report dev and
-holdout separately; the holdout figure is the one to quote.
+holdout separately; the holdout figure is the one to quote. A second pass drew on three sources:
+the dev half; sentences of the real policies in shared/ that are not in the CSV, read unlabelled;
+and sentences written for the tests. The holdout sentences were never read; only the aggregate
+table was seen, three times (0.840, 0.842, 0.852 macro-F1).
 
 Class definitions (what each mapped CR means in the set's annotation, read from its README and
 the dev half; pica's classes were narrowed to match, no CR was dropped):

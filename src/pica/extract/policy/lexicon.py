@@ -222,6 +222,8 @@ except ImportError:  # pragma: no cover
     import sre_parse as _sp  # type: ignore[no-redef]
 
 _DIGITS = frozenset("0123456789０１２３４５６７８９")
+# What ``\s`` matches in a str pattern: the characters ``str.isspace`` accepts, none above U+3000.
+_SPACES = frozenset(c for c in map(chr, range(0x3001)) if c.isspace())
 
 
 # Stronger than the first character: the first *two* characters. Most Chinese patterns start
@@ -271,11 +273,15 @@ def _p_item(op, av, k: int) -> frozenset[tuple[str, bool]]:
                 chars.update(chr(c) for c in range(lo, hi + 1))
             elif iop is _sc.CATEGORY and iav is _sc.CATEGORY_DIGIT:
                 chars |= _DIGITS
+            elif iop is _sc.CATEGORY and iav is _sc.CATEGORY_SPACE:
+                chars |= _SPACES
             else:
                 return _UNKNOWN
         return frozenset((c, True) for c in chars)
     if op is _sc.CATEGORY and av is _sc.CATEGORY_DIGIT:
         return frozenset((c, True) for c in _DIGITS)
+    if op is _sc.CATEGORY and av is _sc.CATEGORY_SPACE:
+        return frozenset((c, True) for c in _SPACES)
     if op is _sc.BRANCH:
         out: set[tuple[str, bool]] = set()
         for branch in av[1]:

@@ -462,9 +462,10 @@ def searcher(text: str):
     # key starts with (``grams`` restricted to what the index can use; a third cheaper).
     cs = set(text)
     cs.update(_PAIR_RX[0].findall(text))
-    possible = reduce(or_, map(_PREF_IDX.__getitem__, cs & _PREF_KEYS), _NO_FIRST[0]) & reduce(
-        or_, map(_REQ_IDX.__getitem__, cs & _REQ_KEYS), _NO_REQ[0]
-    )
+    # both masks at once from the combined index: prefix bits low, required bits ``width`` up
+    both, keys, always, width = _BOTH
+    m = reduce(or_, map(both.__getitem__, cs & keys), always)
+    possible = m & (m >> width)
     srch = _SEARCH
     order = _ORDER
 
@@ -511,13 +512,24 @@ class PatternGroup:
 
 
 _PAIR_RX: list = [None, -1]  # (pairs regex, number of gates it was built for)
+# The two indexes as one, for ``searcher``: (key -> prefix bits | required bits << width, the
+# keys, the always-candidate bits in the same layout, width). One intersection and one reduce
+# give both masks; ``m & (m >> width)`` is then their AND.
+_BOTH: tuple[dict[str, int], frozenset[str], int, int] = ({}, frozenset(), 0, 0)
 
 
 def _pair_rx_update() -> None:
+    """Rebuild what ``searcher`` derives from the indexes (after new gates were made)."""
+    global _BOTH
     firsts = sorted({k[0] for k in _PREF_KEYS | _REQ_KEYS if len(k) == 2})
     cls = "".join(re.escape(c) for c in firsts) or "^\\s\\S"
     # overlapping: the pair is captured inside a lookahead, so every position is tried
     _PAIR_RX[0] = re.compile(f"(?=([{cls}].))", re.S)
+    width = len(_GATES)
+    # a key missing from one index stands for no bits there, except that a pattern with no
+    # keys in that index is always a candidate on that test (the ``always`` part)
+    both = {k: _PREF_IDX.get(k, 0) | _REQ_IDX.get(k, 0) << width for k in _PREF_KEYS | _REQ_KEYS}
+    _BOTH = (both, frozenset(both), _NO_FIRST[0] | _NO_REQ[0] << width, width)
     _PAIR_RX[1] = len(_GATES)
 
 

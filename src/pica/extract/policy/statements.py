@@ -447,10 +447,10 @@ _COLLECT_VERB = re.compile(r"收集|采集|collect", re.I)
 _COLLECTS_CONTACT = re.compile(r"收集|提供.{0,10}(姓名|地址|电话)|填写|使用(您|你)的")
 
 
-# After a scene marker ("在您使用…过程中", "当您…时"): the scene qualifies a PI noun, not a purpose.
+# After a scene marker ("在您使用…过程中", "当您…时"): the scene qualifies a PI noun, not a purpose
+# ("您使用服务过程中产生的日志"). _PRODUCED follows a purpose phrase; _SCENE_PRODUCED is searched
+# in a sentence whose scene would otherwise make a collection a purpose.
 _PRODUCED = re.compile(r"(所|而)?(产生|生成|形成|提交|提供|上传|填写|留存|记录|发布)的")
-
-
 _SCENE_PRODUCED = re.compile(r"(过程中|时|期间)(所|而)?(产生|生成|形成)的")
 
 

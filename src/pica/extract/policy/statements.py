@@ -80,9 +80,10 @@ _PURPOSE_WEAK_ONLY = re.compile(
 
 
 _DIGITS = frozenset("0123456789")
-_ADDRESS_CUE = re.compile(r"注册地址|注册地|运营(主体|者)[是为：:]")
-_REGISTERED_ADDRESS = re.compile(r"注册地址|注册地")
-_REGISTERED = re.compile(r"注册地址|注册地|运营者|运营主体")
+# The registered address and operator (CR3). "注册地" also finds "注册地址".
+_REGISTERED_ADDRESS = re.compile(r"注册地")
+_ADDRESS_CUE = re.compile(r"注册地|运营(主体|者)[是为：:]")
+_REGISTERED = re.compile(r"注册地|运营者|运营主体")
 _SCOPE = re.compile(r"(政策|声明|协议|条款)[》」”\"]?.{0,8}适用于")
 _CONTACT_US = re.compile(
     r"(与|和|同)(我们|本公司|我司)(取得)?联系|联系我们|(反馈|咨询|投诉|举报)给?我们"

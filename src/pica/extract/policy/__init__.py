@@ -14,7 +14,7 @@ from pica.evidence import PolicyEvidence, PolicyStatement, Span
 from pica.extract.errors import InputError
 from pica.extract.policy.document import Document
 from pica.extract.policy.html import parse_html
-from pica.extract.policy.lexicon import lexicon, searcher
+from pica.extract.policy.lexicon import lexicon, searchers
 from pica.extract.policy.load import DEFAULT_MAX_BYTES, decode_bytes, read_source, sniff_kind
 from pica.extract.policy.pdf import parse_pdf
 from pica.extract.policy.profile import PolicyProfile, ProfileAccumulator, build_profile
@@ -64,13 +64,13 @@ def analyse_document(doc: Document, name: str, *, segment_words: bool = True):
     """(structure, facts, profile) for a parsed document; exposed for tests and benchmarks."""
     lex = lexicon()
     st = build(doc)
-    # One pass: each sentence's prefilter (lexicon.searcher) serves both the statement and the
+    # One pass: each sentence's prefilter (lexicon.searchers) serves both the statement and the
     # profile's per-sentence part.
     acc = ProfileAccumulator(lex)
     facts = []
-    for s in st.sentences:
-        has, cs = searcher(s.text)
-        f = analyse_with(s.text, lex, has, cs)
+    spans = [(s.start, s.end) for s in st.sentences]
+    for s, has in zip(st.sentences, searchers(st.text, spans), strict=True):
+        f = analyse_with(s.text, lex, has)
         acc.add(s, f, has)
         facts.append(f)
     profile = build_profile(name, doc, st, facts, lex, segment_words=segment_words, acc=acc)

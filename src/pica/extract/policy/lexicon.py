@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, reduce
 from operator import or_
 from typing import Any
+
+import numpy as np
 
 from pica.knowledge import load_data
 
@@ -305,10 +308,20 @@ def _p_item(op, av, k: int) -> frozenset[tuple[str, bool]]:
     return _UNKNOWN
 
 
-def prefixes(rx: re.Pattern[str]) -> frozenset[str] | None:
-    """Strings (1 or 2 characters) one of which every match of ``rx`` starts with, else None."""
+def _parse(rx: re.Pattern[str]):
+    """``rx`` parsed by ``re``'s own parser (the tree ``prefixes``, ``required_chars`` and
+    ``_scans_fast`` read), or None."""
     try:
-        parsed = _sp.parse(rx.pattern, rx.flags & ~re.UNICODE)
+        return _sp.parse(rx.pattern, rx.flags & ~re.UNICODE)
+    except Exception:
+        return None
+
+
+def prefixes(rx: re.Pattern[str], parsed=None) -> frozenset[str] | None:
+    """Strings (1 or 2 characters) one of which every match of ``rx`` starts with, else None.
+    ``parsed``: ``_parse(rx)`` when the caller has it."""
+    try:
+        parsed = parsed if parsed is not None else _parse(rx)
         pairs = _p_seq(list(parsed), 2)
     except Exception:  # unknown construct: never gate
         return None
@@ -377,11 +390,11 @@ def _r_item(op, av) -> frozenset[str] | None:
     return None
 
 
-def required_chars(rx: re.Pattern[str]) -> frozenset[str] | None:
+def required_chars(rx: re.Pattern[str], parsed=None) -> frozenset[str] | None:
     """Characters one of which every match of ``rx`` contains, else None (a necessary condition,
     like ``prefixes``, for patterns whose matches can start almost anywhere: ``^…``, ``.{0,n}…``)."""
     try:
-        req = _r_seq(list(_sp.parse(rx.pattern, rx.flags & ~re.UNICODE)))
+        req = _r_seq(list(parsed if parsed is not None else _parse(rx)))
     except Exception:
         return None
     if not req:
@@ -402,23 +415,34 @@ class Gate:
     """``search`` that first checks the sentence has a 1-2 character string a match starts with.
     ``chars`` must be ``grams(text)``: a plain ``set(text)`` lacks the pairs."""
 
-    __slots__ = ("rx", "first", "req", "fast", "order")
+    __slots__ = ("rx", "first", "req", "test", "order", "_fast")
 
     def __init__(self, rx: re.Pattern[str]) -> None:
         self.rx = rx
-        self.first = prefixes(rx)
-        req = required_chars(rx)
+        parsed = _parse(rx)
+        self.first = prefixes(rx, parsed)
+        req = required_chars(rx, parsed)
         # Only worth a test when it can rule out what the prefixes do not.
         self.req = req if req is not None and (self.first is None or len(req) < 40) else None
-        self.fast = _with_first_class(rx, self.first)
+        self.test = _existence_form(rx, self.first, parsed)
         self.order = -1
+        self._fast: re.Pattern[str] | None = None
+
+    @property
+    def fast(self) -> re.Pattern[str]:
+        """``rx`` with the same matches, found faster (for ``finditer``; compiled on first use,
+        as only a few patterns are iterated)."""
+        if self._fast is None:
+            rx = self.rx
+            self._fast = rx if _scans_fast(rx) else _with_first_class(rx, self.first)
+        return self._fast
 
     def search(self, text: str, chars: frozenset[str] | set[str]) -> bool:
         if self.first is not None and self.first.isdisjoint(chars):
             return False
         if self.req is not None and self.req.isdisjoint(chars):
             return False
-        return self.fast.search(text) is not None
+        return self.test.search(text) is not None
 
 
 def _with_first_class(rx: re.Pattern[str], first: frozenset[str] | None) -> re.Pattern[str]:
@@ -435,6 +459,56 @@ def _with_first_class(rx: re.Pattern[str], first: frozenset[str] | None) -> re.P
         return rx
 
 
+def _scans_fast(rx: re.Pattern[str], parsed=None) -> bool:
+    """Whether ``re`` already skips ahead on its own when searching ``rx``: a pattern anchored
+    at the start is tried at one position, and one with a literal or character-set prefix is
+    located by a tight scan in C before any matching is tried (``re``'s own analysis, from its
+    private compiler module; False when that is not available)."""
+    try:
+        from re import _compiler  # type: ignore[attr-defined]
+
+        parsed = parsed if parsed is not None else _parse(rx)
+        if parsed.data and parsed.data[0][0] is _sc.AT:
+            if parsed.data[0][1] in (_sc.AT_BEGINNING, _sc.AT_BEGINNING_STRING):
+                return True
+        if _compiler._get_literal_prefix(parsed, rx.flags)[0]:
+            return True
+        return bool(_compiler._get_charset_prefix(parsed, rx.flags))
+    except Exception:  # another Python's internals
+        return False
+
+
+@cache
+def _cased() -> str:
+    """The BMP characters with a case mapping: the only ones a case-insensitive class can match
+    besides its own members."""
+    return "".join(c for c in map(chr, range(0x10000)) if c.lower() != c or c.upper() != c)
+
+
+def _existence_form(
+    rx: re.Pattern[str], first: frozenset[str] | None, parsed=None
+) -> re.Pattern[str]:
+    """A pattern that matches a text exactly when ``rx`` matches somewhere in it, for ``has``
+    (which needs no match object). ``(?-i:[F])(?<=(?=(?:rx)).)`` with F the characters a match
+    of ``rx`` can start with: ``re`` finds the positions holding one of them with its C scan for
+    a leading character set (the lookahead form ``fast`` makes it try ``rx`` at every
+    position), and there checks that ``rx`` matches from that character on (the one-character
+    lookbehind steps back onto it). The class is case-sensitive, so that ``re`` uses the scan,
+    and closed under ``rx``'s case folding, so that it matches what ``rx`` would. 1.6x faster
+    than ``fast`` over the fixture policies' sentences."""
+    if first is None or _scans_fast(rx, parsed):
+        return rx
+    chars = {s[0] for s in first}
+    if rx.flags & re.IGNORECASE and any(c.lower() != c or c.upper() != c for c in chars):
+        fold = re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]", rx.flags)
+        chars.update(fold.findall(_cased()))
+    cls = "".join(re.escape(c) for c in sorted(chars))
+    try:
+        return re.compile(f"(?-i:[{cls}])(?<=(?=(?:{rx.pattern})).)", rx.flags)
+    except re.error:  # e.g. global inline flags in the pattern: keep the lookahead form
+        return _with_first_class(rx, first)
+
+
 _GATES: dict[int, Gate] = {}
 # Inverted index over the gates, so one sentence's candidate patterns come out of a few C-level
 # operations instead of two ``isdisjoint`` tests per pattern per call: key (a character or a
@@ -447,25 +521,36 @@ _REQ_KEYS: set[str] = set()
 _NO_FIRST = [0]  # mask of the patterns with no prefix set: always candidates on that test
 _NO_REQ = [0]
 _ORDER: dict[int, int] = {}  # id -> Gate.order
-_SEARCH: list = []  # order -> the gated pattern's bound ``search``
+_SEARCH: list = []  # order -> the bound ``search`` of the gate's existence form (``test``)
 
 
 def searcher(text: str):
     """``has(rx) -> bool`` for one sentence: the gated search, inlined (it runs ~50 times per
     sentence, so the saved calls matter). The sentence's keys (characters, and pairs some prefix
-    starts with) select the candidate patterns from the inverted index as one bit mask; ``has``
-    on any other known pattern is a dict lookup and a shift."""
-    known = len(_GATES)  # gates made before this point are in the index
-    if _PAIR_RX[1] != known:
+    starts with) select the candidate patterns from the inverted index as one bit mask
+    (``candidate_mask``); ``has`` on any other known pattern is a dict lookup and a shift. For
+    the sentences of a document, ``searchers`` is faster."""
+    possible = candidate_mask(text)
+    return _has(text, possible, _PAIR_RX[1])
+
+
+def candidate_mask(text: str) -> int:
+    """Bit ``Gate.order`` set for each pattern that may match ``text``: its prefix test and its
+    required-character test both pass (bits of gates made after this call are meaningless)."""
+    if _PAIR_RX[1] != len(_GATES):
         _pair_rx_update()
     # The sentence's characters, and its pairs that start with a character some two-character
-    # key starts with (``grams`` restricted to what the index can use; a third cheaper).
+    # key starts with (``grams`` restricted to what the index can use).
     cs = set(text)
     cs.update(_PAIR_RX[0].findall(text))
     # both masks at once from the combined index: prefix bits low, required bits ``width`` up
     both, keys, always, width = _BOTH
     m = reduce(or_, map(both.__getitem__, cs & keys), always)
-    possible = m & (m >> width)
+    return m & (m >> width)
+
+
+def _has(text: str, possible: int, known: int):
+    """The sentence's ``has`` (with ``which`` and ``maybe``) over its candidate mask."""
     srch = _SEARCH
     order = _ORDER
 
@@ -493,7 +578,108 @@ def searcher(text: str):
     # closures are freed at once instead of by the cyclic garbage collector.
     has.which = which  # type: ignore[attr-defined]
     has.maybe = maybe  # type: ignore[attr-defined]
-    return has, cs
+    return has
+
+
+# Sentences whose candidate masks ``searchers`` computes in one numpy pass: enough to make the
+# per-pass overhead negligible, few enough to bound the arrays (chunk chars x 32 bytes) and to
+# let gates made while the chunk is analysed join the index for the next one.
+_CHUNK_SENTENCES = 256
+
+
+def searchers(text: str, spans: Sequence[tuple[int, int]]) -> Iterator:
+    """``searcher(text[s:e])`` for each span, in order, with the candidate masks of a chunk of
+    spans computed at once in numpy (the per-sentence set, pair scan and dictionary lookups are
+    a sixth of the analysis time otherwise). The masks equal ``candidate_mask``'s, so the
+    results are the same.
+
+    Gates are made on first use, so while the caller's checks still make new ones (the first
+    sentences a process analyses) each sentence gets ``searcher``'s mask over the index as it
+    is then; a chunk's masks cover the gates that existed when it was computed, and a chunk is
+    cut short when new gates appear."""
+    i, n = 0, len(spans)
+    learning = True
+    while i < n:
+        known = len(_GATES)
+        if _PAIR_RX[1] != known:
+            _pair_rx_update()
+        tables = _TABLES[0]
+        if learning or tables is None:  # (None: a key the tables cannot hold, non-BMP)
+            s, e = spans[i]
+            yield searcher(text[s:e])
+            i += 1
+            learning = len(_GATES) != known
+            continue
+        chunk = spans[i : i + _CHUNK_SENTENCES]
+        for (s, e), possible in zip(chunk, _chunk_masks(text, chunk, tables), strict=True):
+            yield _has(text[s:e], possible, known)
+            i += 1
+            if len(_GATES) != known:
+                learning = True
+                break
+
+
+_ASTRAL = 0x10000  # code points from here share the tables' last row (no key uses them)
+_PAIR_SHIFT = 21  # a pair's code: first code point << 21 | second
+
+
+def _chunk_masks(text: str, chunk: Sequence[tuple[int, int]], tables) -> list[int]:
+    """``candidate_mask(text[s:e])`` for each span of ``chunk``, vectorised: each position's
+    row is its character's index bits OR its pair's (the pair that starts there and ends inside
+    the span); a span's mask is the OR of its rows."""
+    ctab, pcodes, ptab, always, width = tables
+    a = chunk[0][0]
+    b = max(e for _s, e in chunk)
+    if b <= a:
+        return [always & (always >> width)] * len(chunk)
+    codes = np.frombuffer(text[a:b].encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    n = len(codes)
+    # one extra all-zero row (index _ASTRAL) so a span ending at ``b`` is a valid reduce index
+    rows = ctab[np.append(np.minimum(codes, _ASTRAL), _ASTRAL)]
+    if len(pcodes) and n > 1:
+        wide = codes.astype(np.uint64)
+        pc = (wide[:-1] << np.uint64(_PAIR_SHIFT)) | wide[1:]
+        idx = np.searchsorted(pcodes, pc)
+        np.minimum(idx, len(pcodes) - 1, out=idx)
+        hit = pcodes[idx] == pc
+        ends = np.fromiter((e - 1 - a for _s, e in chunk), dtype=np.intp, count=len(chunk))
+        hit[ends[(ends >= 0) & (ends < n - 1)]] = False  # a pair must end inside its span
+        at = np.flatnonzero(hit)
+        rows[at] |= ptab[idx[at]]
+    ind = np.fromiter((i - a for span in chunk for i in span), dtype=np.intp, count=2 * len(chunk))
+    red = np.ascontiguousarray(np.bitwise_or.reduceat(rows, ind, axis=0)[0::2])
+    buf = red.tobytes()
+    step = red.shape[1] * 8
+    out = []
+    for i, (s, e) in enumerate(chunk):
+        m = (int.from_bytes(buf[i * step : (i + 1) * step], "little") if s < e else 0) | always
+        out.append(m & (m >> width))
+    return out
+
+
+# (character table, sorted pair codes, pair table, always, width) for ``_chunk_masks``, or None
+# when a key is outside the Basic Multilingual Plane; rebuilt with the index.
+_TABLES: list = [None]
+
+
+def _build_tables(both: dict[str, int], always: int, width: int) -> None:
+    words = max(1, -(-2 * width // 64))
+
+    def split(v: int) -> list[int]:
+        return [(v >> (64 * j)) & 0xFFFF_FFFF_FFFF_FFFF for j in range(words)]
+
+    singles = {k: v for k, v in both.items() if len(k) == 1}
+    pairs = {k: v for k, v in both.items() if len(k) == 2}
+    if any(ord(c) >= _ASTRAL for k in both for c in k) or len(singles) + len(pairs) != len(both):
+        _TABLES[0] = None
+        return
+    ctab = np.zeros((_ASTRAL + 1, words), dtype=np.uint64)
+    for k, v in singles.items():
+        ctab[ord(k)] = split(v)
+    order = sorted(pairs, key=lambda k: ord(k[0]) << _PAIR_SHIFT | ord(k[1]))
+    pcodes = np.array([ord(k[0]) << _PAIR_SHIFT | ord(k[1]) for k in order], dtype=np.uint64)
+    ptab = np.array([split(pairs[k]) for k in order], dtype=np.uint64).reshape(-1, words)
+    _TABLES[0] = (ctab, pcodes, ptab, always, width)
 
 
 class PatternGroup:
@@ -505,7 +691,7 @@ class PatternGroup:
         self.items = tuple(named.items() if isinstance(named, dict) else named)
         gates = [gate(rx) for _k, rx in self.items]
         self.entries = tuple(
-            (k, g.order, g.fast.search) for (k, _rx), g in zip(self.items, gates, strict=True)
+            (k, g.order, g.test.search) for (k, _rx), g in zip(self.items, gates, strict=True)
         )
         self.top = max((g.order for g in gates), default=-1)
         self.mask = reduce(or_, (1 << g.order for g in gates), 0)
@@ -529,7 +715,9 @@ def _pair_rx_update() -> None:
     # a key missing from one index stands for no bits there, except that a pattern with no
     # keys in that index is always a candidate on that test (the ``always`` part)
     both = {k: _PREF_IDX.get(k, 0) | _REQ_IDX.get(k, 0) << width for k in _PREF_KEYS | _REQ_KEYS}
-    _BOTH = (both, frozenset(both), _NO_FIRST[0] | _NO_REQ[0] << width, width)
+    always = _NO_FIRST[0] | _NO_REQ[0] << width
+    _BOTH = (both, frozenset(both), always, width)
+    _build_tables(both, always, width)
     _PAIR_RX[1] = len(_GATES)
 
 
@@ -561,7 +749,7 @@ def gate(rx: re.Pattern[str]) -> Gate:
         bit = 1 << o
         _index_keys(g.first, bit, _PREF_KEYS, _PREF_IDX, _NO_FIRST)
         _index_keys(g.req, bit, _REQ_KEYS, _REQ_IDX, _NO_REQ)
-        _SEARCH.append(g.fast.search)
+        _SEARCH.append(g.test.search)
         _ORDER[i] = o
         _GATES[i] = g
     return g

@@ -405,7 +405,7 @@ def build_profile(
     if acc is None:
         acc = ProfileAccumulator(lex)
         for s, f in zip(st.sentences, facts, strict=True):
-            acc.add(s, f, searcher(s.text)[0])
+            acc.add(s, f, searcher(s.text))
     dates, names, address, ctrl_refs = acc.dates, acc.names, acc.address, acc.ctrl_refs
     rights, channels, limits, change = acc.rights, acc.channels, acc.limits, acc.change
     minors, pers, unreasonable, forced = acc.minors, acc.pers, acc.unreasonable, acc.forced

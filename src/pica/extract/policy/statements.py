@@ -79,7 +79,7 @@ _PURPOSE_WEAK_ONLY = re.compile(
 )
 
 
-_DIGITS = frozenset("0123456789")
+_DIGIT = re.compile("[0-9]")
 # The registered address and operator (CR3). "注册地" also finds "注册地址".
 _REGISTERED_ADDRESS = re.compile(r"注册地")
 _ADDRESS_CUE = re.compile(r"注册地|运营(主体|者)[是为：:]")
@@ -127,11 +127,10 @@ _CHANNEL_GATE = re.compile(
 
 def analyse(text: str, lex: Lexicon | None = None) -> SentenceFacts:
     lex = lex or lexicon()
-    has, cs = searcher(text)
-    return analyse_with(text, lex, has, cs)
+    return analyse_with(text, lex, searcher(text))
 
 
-def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
+def analyse_with(text: str, lex: Lexicon, has) -> SentenceFacts:
     """``analyse`` with the sentence's searcher already built (``lexicon.searcher(text)``), so
     the profile pass can share it."""
     found = pi_matcher().find(text)
@@ -153,7 +152,7 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
     rights: list[str] = []
     C = lex.cls
 
-    if not _DIGITS.isdisjoint(cs):
+    if _DIGIT.search(text) is not None:
         has_date = has(lex.date) or has(lex.date_en)
         if has_date and has(lex.date_label) and (len(text) <= 60 or _DATE_ONLY.match(text)):
             labels.append("effective_date")
@@ -172,7 +171,7 @@ def analyse_with(text: str, lex: Lexicon, has, cs: set[str]) -> SentenceFacts:
     if "controller_identity" in labels and not registered and has(_SCOPE):
         labels.remove("controller_identity")
 
-    if has.maybe(groups[4]) and _is_contact(text, cs, has, lex):
+    if has.maybe(groups[4]) and _is_contact(text, has, lex):
         labels.append("contact")
         if "controller_identity" in labels and not registered:
             labels.remove("controller_identity")
@@ -421,7 +420,7 @@ def _named_after(found: list[tuple[str, int, int, str]], rx: re.Pattern[str], te
     return m is not None and all(start >= m.end() for _pid, start, _end, _term in found)
 
 
-def _is_contact(text: str, cs: set[str], has, lex: Lexicon) -> bool:
+def _is_contact(text: str, has, lex: Lexicon) -> bool:
     """CR4: the sentence gives a concrete way to reach the controller (e-mail, phone, postal
     address, postcode, URL, in-app support entry) rather than only saying "contact us"."""
     C = lex.cls

@@ -223,8 +223,8 @@ _SIMP_ONLY = set(
 )
 
 
-_CJK_RX = re.compile(r"[\u4e00-\u9fff]")
-_LATIN_RX = re.compile(r"[A-Za-z]")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_LATIN_RUN = re.compile(r"[A-Za-z]+")
 _TRAD_RX = re.compile("[" + "".join(sorted(_TRAD_ONLY)) + "]")
 _SIMP_RX = re.compile("[" + "".join(sorted(_SIMP_ONLY)) + "]")
 _SPACE_RX = re.compile(r"\s+")
@@ -234,9 +234,10 @@ def script_of(text: str) -> str:
     """simplified | traditional | english | other, from characters only one script uses."""
     sample = text[:200_000]
     n = len(sample)
-    # counted as "length minus length without them": no list of one-character matches
-    cjk = n - len(_CJK_RX.sub("", sample))
-    letters = n - len(_LATIN_RX.sub("", sample))
+    # counted as the total length of the runs of them (a run per word or phrase, not a match
+    # per character)
+    cjk = sum(map(len, _CJK_RUN.findall(sample)))
+    letters = sum(map(len, _LATIN_RUN.findall(sample)))
     if cjk < 20 or cjk < 0.05 * (cjk + letters):
         return "english" if letters > 20 else "other"
     trad = n - len(_TRAD_RX.sub("", sample))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pica.extract.policy.document import Block, Document
 
@@ -37,8 +38,9 @@ class Heading:
     end: int
 
 
-@dataclass(frozen=True)
-class Sentence:
+class Sentence(NamedTuple):
+    """A sentence and where it sits (a named tuple: cheap to make, one per sentence)."""
+
     text: str
     start: int
     end: int

@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 
 from pica.extract.policy import extract
-from pica.extract.policy.document import Document
-from pica.extract.policy.structure import build, text_blocks
 
 # the module, not the ``lexicon()`` function the package exports under the same name
 lx = importlib.import_module("pica.extract.policy.lexicon")
@@ -76,25 +74,17 @@ def test_existence_form_uses_the_leading_class_and_case_folding() -> None:
 
 
 def test_document_masks_equal_sentence_masks(sentences: list[str]) -> None:
-    text = "\n".join(f.read_text(encoding="utf-8") for f in sorted(FIXTURES.glob("*.txt")))
-    text += "\n\n" + "。".join(EDGE)
-    st = build(Document(blocks=text_blocks(text)))
-    spans = [(s.start, s.end) for s in st.sentences]
-    # gaps between spans, a span ending inside a two-character key ("个" | "人信息"), one
-    # reaching the end of the text
-    spans += [(0, 1), (3, 9)]
-    text2 = "个人信息😀个人"
-    spans2 = [(0, 1), (1, 4), (4, 6), (6, 7)]
     lx.candidate_mask("")  # the index and tables up to date
     tables = lx._TABLES[0]
     assert tables is not None
-    for t, sp in ((st.text, spans), (text2, spans2)):
-        for c in range(0, len(sp), 97):  # chunks of several sizes, unordered spans included
-            chunk = sp[c : c + 97]
-            if any(b[0] < a[1] for a, b in zip(chunk, chunk[1:], strict=False)):
-                continue  # chunks hold spans in text order, as searchers gives them
-            got = lx._chunk_masks(t, chunk, tables)
-            assert got == [lx.candidate_mask(t[s:e]) for s, e in chunk]
+    # pieces of a two-character key split between sentences ("个" | "人信息"), characters outside
+    # the BMP, empty sentences, chunks of several sizes
+    cases = [sentences, ["个", "人信息", "😀个人", "", "人", "信息"], [""], ["个人"]]
+    for texts in cases:
+        for size in (1, 7, 256):
+            for c in range(0, len(texts), size):
+                chunk = texts[c : c + size]
+                assert lx._chunk_masks(chunk, tables) == [lx.candidate_mask(t) for t in chunk]
 
 
 def test_searchers_answer_as_searcher(sentences: list[str]) -> None:

@@ -610,9 +610,9 @@ def searchers(text: str, spans: Sequence[tuple[int, int]]) -> Iterator:
             i += 1
             learning = len(_GATES) != known
             continue
-        chunk = spans[i : i + _CHUNK_SENTENCES]
-        for (s, e), possible in zip(chunk, _chunk_masks(text, chunk, tables), strict=True):
-            yield _has(text[s:e], possible, known)
+        texts = [text[s:e] for s, e in spans[i : i + _CHUNK_SENTENCES]]
+        for sentence, possible in zip(texts, _chunk_masks(texts, tables), strict=True):
+            yield _has(sentence, possible, known)
             i += 1
             if len(_GATES) != known:
                 learning = True
@@ -623,18 +623,19 @@ _ASTRAL = 0x10000  # code points from here share the tables' last row (no key us
 _PAIR_SHIFT = 21  # a pair's code: first code point << 21 | second
 
 
-def _chunk_masks(text: str, chunk: Sequence[tuple[int, int]], tables) -> list[int]:
-    """``candidate_mask(text[s:e])`` for each span of ``chunk``, vectorised: each position's
-    row is its character's index bits OR its pair's (the pair that starts there and ends inside
-    the span); a span's mask is the OR of its rows."""
+def _chunk_masks(texts: Sequence[str], tables) -> list[int]:
+    """``candidate_mask(t)`` for each of ``texts``, vectorised over their concatenation (only
+    the sentences: the text between them, however long, costs nothing): each position's row is
+    its character's index bits OR its pair's (the pair that starts there and ends in the same
+    sentence); a sentence's mask is the OR of its rows."""
     ctab, pcodes, ptab, always, width = tables
-    a = chunk[0][0]
-    b = max(e for _s, e in chunk)
-    if b <= a:
-        return [always & (always >> width)] * len(chunk)
-    codes = np.frombuffer(text[a:b].encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    n = len(codes)
-    # one extra all-zero row (index _ASTRAL) so a span ending at ``b`` is a valid reduce index
+    lengths = np.fromiter(map(len, texts), dtype=np.intp, count=len(texts))
+    ends = np.cumsum(lengths)
+    n = int(ends[-1]) if len(texts) else 0
+    if n == 0:
+        return [always & (always >> width)] * len(texts)
+    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    # one extra all-zero row (index _ASTRAL) so the last sentence's end is a valid reduce index
     rows = ctab[np.append(np.minimum(codes, _ASTRAL), _ASTRAL)]
     if len(pcodes) and n > 1:
         wide = codes.astype(np.uint64)
@@ -642,17 +643,19 @@ def _chunk_masks(text: str, chunk: Sequence[tuple[int, int]], tables) -> list[in
         idx = np.searchsorted(pcodes, pc)
         np.minimum(idx, len(pcodes) - 1, out=idx)
         hit = pcodes[idx] == pc
-        ends = np.fromiter((e - 1 - a for _s, e in chunk), dtype=np.intp, count=len(chunk))
-        hit[ends[(ends >= 0) & (ends < n - 1)]] = False  # a pair must end inside its span
+        last = ends[lengths > 0] - 1  # a pair starting on a sentence's last character
+        hit[last[last < n - 1]] = False  # crosses into the next one
         at = np.flatnonzero(hit)
         rows[at] |= ptab[idx[at]]
-    ind = np.fromiter((i - a for span in chunk for i in span), dtype=np.intp, count=2 * len(chunk))
+    ind = np.empty(2 * len(texts), dtype=np.intp)
+    ind[0::2] = ends - lengths
+    ind[1::2] = ends
     red = np.ascontiguousarray(np.bitwise_or.reduceat(rows, ind, axis=0)[0::2])
     buf = red.tobytes()
     step = red.shape[1] * 8
     out = []
-    for i, (s, e) in enumerate(chunk):
-        m = (int.from_bytes(buf[i * step : (i + 1) * step], "little") if s < e else 0) | always
+    for i, size in enumerate(lengths.tolist()):
+        m = (int.from_bytes(buf[i * step : (i + 1) * step], "little") if size else 0) | always
         out.append(m & (m >> width))
     return out
 

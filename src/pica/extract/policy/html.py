@@ -95,8 +95,15 @@ _BOILER = re.compile(
     re.I,
 )
 _WS = re.compile(r"[\s\u00a0\u3000\u200b]+")
+# Whitespace with a line break between two CJK characters. One branch per first character (the
+# lookbehind re-checks the CJK character before it), so that ``re`` scans for the first
+# character in C instead of trying the lookbehind at every position.
+_CJK = r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]"
 _CJK_GAP = re.compile(
-    r"(?<=[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef])[ \t]*\r?\n\s*(?=[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef])"
+    rf" (?<={_CJK} )[ \t]*\r?\n\s*(?={_CJK})"
+    rf"|\t(?<={_CJK}\t)[ \t]*\r?\n\s*(?={_CJK})"
+    rf"|\r(?<={_CJK}\r)\n\s*(?={_CJK})"
+    rf"|\n(?<={_CJK}\n)\s*(?={_CJK})"
 )
 
 

@@ -205,6 +205,9 @@ def to_working_days(amount: int, unit: str) -> int | None:
 
 
 def ui_path(text: str) -> str | None:
+    """The first UI path in ``text`` ("我的-设置-隐私"), or None."""
+    if _PATH_SEP.search(text) is None:
+        return None  # a path needs one of these separators (and _PATH is slow to fail)
     for m in _PATH.finditer(text):
         seg = m.group(0).strip()
         if len(_PATH_SEP.findall(seg)) >= 1 and re.search(r"[\u4e00-\u9fffA-Za-z]", seg):

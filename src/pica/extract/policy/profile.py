@@ -732,21 +732,32 @@ def _readability(doc: Document, st: Structure, lex: Lexicon, segment_words: bool
     )
 
 
-WORD_SAMPLE_CHARS = 20_000
+# Words are counted in a sample: jieba segments about as slowly as the whole analysis runs, so
+# segmenting a real-size policy in full doubled its extraction time. 32 slices of 200
+# characters spread over the text estimate the full count within 2.2% (mean 0.5%) on the seven
+# real policies we have, each also doubled and tripled; 16 slices of 250 characters: within 4.4%.
+WORD_SAMPLE_SLICES = 32
+WORD_SLICE_CHARS = 200
 
 
 def _word_count(text: str) -> int | None:
-    """Words in the first 20,000 characters (jieba, with the PI terms in its dictionary),
-    scaled to the whole text. Sampling keeps extraction above 1 MB/s."""
+    """Words in the text (jieba, with the PI terms in its dictionary): counted in full up to
+    ``WORD_SAMPLE_SLICES * WORD_SLICE_CHARS`` characters, estimated from that many evenly spread
+    slices above it."""
     try:
         seg = _jieba()
     except Exception:  # jieba missing or broken: readability still works on characters
         return None
-    sample = text[:WORD_SAMPLE_CHARS]
-    n = sum(1 for w in seg.lcut(sample, HMM=False) if w.strip())
-    if len(text) > len(sample) and sample:
-        n = round(n * len(text) / len(sample))
-    return n
+    budget = WORD_SAMPLE_SLICES * WORD_SLICE_CHARS
+    if len(text) <= budget:
+        return sum(1 for w in seg.lcut(text, HMM=False) if w.strip())
+    step = len(text) / WORD_SAMPLE_SLICES
+    words = 0
+    for i in range(WORD_SAMPLE_SLICES):
+        start = int(i * step + (step - WORD_SLICE_CHARS) / 2)
+        piece = text[start : start + WORD_SLICE_CHARS]
+        words += sum(1 for w in seg.lcut(piece, HMM=False) if w.strip())
+    return round(words * len(text) / budget)
 
 
 _JIEBA = None

@@ -732,32 +732,35 @@ def _readability(doc: Document, st: Structure, lex: Lexicon, segment_words: bool
     )
 
 
-# Words are counted in a sample: jieba segments about as slowly as the whole analysis runs, so
-# segmenting a real-size policy in full doubled its extraction time. 32 slices of 200
-# characters spread over the text estimate the full count within 2.2% (mean 0.5%) on the seven
-# real policies we have, each also doubled and tripled; 16 slices of 250 characters: within 4.4%.
-WORD_SAMPLE_SLICES = 32
-WORD_SLICE_CHARS = 200
+# Words as jieba counts them, estimated. jieba splits a text into runs of these characters,
+# which it segments with its dictionary (``jieba.re_han_default``), and other characters, each
+# a token of its own unless it is whitespace. The second part is counted exactly; the runs are
+# sampled (every k-th run, about WORD_SAMPLE_CHARS characters) and their tokens per character
+# scaled up: segmenting is as slow as the whole analysis, so a real-size policy segmented in full
+# doubled its extraction time. Within 2.5% (mean 1.1%) of the full count on the seven real
+# policies we have, each also doubled and tripled; exact when the runs fit the sample.
+_JIEBA_RUN = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+")
+_JIEBA_SINGLES = re.compile(r"[^\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-\s]+")
+WORD_SAMPLE_CHARS = 3_000
 
 
 def _word_count(text: str) -> int | None:
-    """Words in the text (jieba, with the PI terms in its dictionary): counted in full up to
-    ``WORD_SAMPLE_SLICES * WORD_SLICE_CHARS`` characters, estimated from that many evenly spread
-    slices above it."""
+    """Words in the text (jieba, with the PI terms in its dictionary; estimated, see above)."""
     try:
         seg = _jieba()
     except Exception:  # jieba missing or broken: readability still works on characters
         return None
-    budget = WORD_SAMPLE_SLICES * WORD_SLICE_CHARS
-    if len(text) <= budget:
-        return sum(1 for w in seg.lcut(text, HMM=False) if w.strip())
-    step = len(text) / WORD_SAMPLE_SLICES
-    words = 0
-    for i in range(WORD_SAMPLE_SLICES):
-        start = int(i * step + (step - WORD_SLICE_CHARS) / 2)
-        piece = text[start : start + WORD_SLICE_CHARS]
-        words += sum(1 for w in seg.lcut(piece, HMM=False) if w.strip())
-    return round(words * len(text) / budget)
+    singles = sum(map(len, _JIEBA_SINGLES.findall(text)))
+    runs = _JIEBA_RUN.findall(text)
+    run_chars = sum(map(len, runs))
+    step = max(1, round(run_chars / WORD_SAMPLE_CHARS))
+    sample = runs[step // 2 :: step] if step > 1 else runs
+    sample_chars = sum(map(len, sample))
+    if not sample_chars:
+        return singles
+    # the runs joined by spaces: jieba segments each on its own, as it would in the text
+    tokens = sum(1 for w in seg.lcut(" ".join(sample), HMM=False) if w.strip())
+    return singles + round(tokens * run_chars / sample_chars)
 
 
 _JIEBA = None

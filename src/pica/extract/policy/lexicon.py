@@ -434,7 +434,8 @@ class Gate:
         as only a few patterns are iterated)."""
         if self._fast is None:
             rx = self.rx
-            self._fast = rx if _scans_fast(rx) else _with_first_class(rx, self.first)
+            # ``test`` is ``rx`` itself where re already scans fast (or nothing gates it)
+            self._fast = rx if self.test is rx else _with_first_class(rx, self.first)
         return self._fast
 
     def search(self, text: str, chars: frozenset[str] | set[str]) -> bool:
@@ -445,14 +446,18 @@ class Gate:
         return self.test.search(text) is not None
 
 
+def _class_body(chars) -> str:
+    """The inside of a regex character class holding exactly ``chars``."""
+    return "".join(re.escape(c) for c in sorted(chars))
+
+
 def _with_first_class(rx: re.Pattern[str], first: frozenset[str] | None) -> re.Pattern[str]:
     """``rx`` behind a lookahead for the characters a match can start with. Same matches (every
     match starts with one of them), but ``re`` then rejects most positions with one class test
     instead of trying each branch of a long alternation (5-7x faster on the PI noun lists)."""
     if first is None:
         return rx
-    chars = sorted({s[0] for s in first})
-    cls = "".join(re.escape(c) for c in chars)
+    cls = _class_body({s[0] for s in first})
     try:
         return re.compile(f"(?=[{cls}])(?:{rx.pattern})", rx.flags)
     except re.error:  # e.g. global inline flags in the pattern: keep it as it is
@@ -500,9 +505,9 @@ def _existence_form(
         return rx
     chars = {s[0] for s in first}
     if rx.flags & re.IGNORECASE and any(c.lower() != c or c.upper() != c for c in chars):
-        fold = re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]", rx.flags)
+        fold = re.compile(f"[{_class_body(chars)}]", rx.flags)
         chars.update(fold.findall(_cased()))
-    cls = "".join(re.escape(c) for c in sorted(chars))
+    cls = _class_body(chars)
     try:
         return re.compile(f"(?-i:[{cls}])(?<=(?=(?:{rx.pattern})).)", rx.flags)
     except re.error:  # e.g. global inline flags in the pattern: keep the lookahead form
@@ -530,15 +535,22 @@ def searcher(text: str):
     starts with) select the candidate patterns from the inverted index as one bit mask
     (``candidate_mask``); ``has`` on any other known pattern is a dict lookup and a shift. For
     the sentences of a document, ``searchers`` is faster."""
-    possible = candidate_mask(text)
-    return _has(text, possible, _PAIR_RX[1])
+    known = _current_index()
+    return _has(text, candidate_mask(text), known)
+
+
+def _current_index() -> int:
+    """The number of gates, after bringing what the index derives from them up to date."""
+    known = len(_GATES)
+    if _PAIR_RX[1] != known:
+        _pair_rx_update()
+    return known
 
 
 def candidate_mask(text: str) -> int:
     """Bit ``Gate.order`` set for each pattern that may match ``text``: its prefix test and its
     required-character test both pass (bits of gates made after this call are meaningless)."""
-    if _PAIR_RX[1] != len(_GATES):
-        _pair_rx_update()
+    _current_index()
     # The sentence's characters, and its pairs that start with a character some two-character
     # key starts with (``grams`` restricted to what the index can use).
     cs = set(text)
@@ -600,9 +612,7 @@ def searchers(text: str, spans: Sequence[tuple[int, int]]) -> Iterator:
     i, n = 0, len(spans)
     learning = True
     while i < n:
-        known = len(_GATES)
-        if _PAIR_RX[1] != known:
-            _pair_rx_update()
+        known = _current_index()
         tables = _TABLES[0]
         if learning or tables is None:  # (None: a key the tables cannot hold, non-BMP)
             s, e = spans[i]
@@ -710,8 +720,8 @@ _BOTH: tuple[dict[str, int], frozenset[str], int, int] = ({}, frozenset(), 0, 0)
 def _pair_rx_update() -> None:
     """Rebuild what ``searcher`` derives from the indexes (after new gates were made)."""
     global _BOTH
-    firsts = sorted({k[0] for k in _PREF_KEYS | _REQ_KEYS if len(k) == 2})
-    cls = "".join(re.escape(c) for c in firsts) or "^\\s\\S"
+    firsts = {k[0] for k in _PREF_KEYS | _REQ_KEYS if len(k) == 2}
+    cls = _class_body(firsts) or "^\\s\\S"
     # overlapping: the pair is captured inside a lookahead, so every position is tried
     _PAIR_RX[0] = re.compile(f"(?=([{cls}].))", re.S)
     width = len(_GATES)

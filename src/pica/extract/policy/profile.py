@@ -17,6 +17,7 @@ from pica.extract.policy.document import Document
 from pica.extract.policy.lexicon import Lexicon, PiMatcher, gate, lexicon, pi_matcher, searcher
 from pica.extract.policy.statements import SentenceFacts
 from pica.extract.policy.structure import Sentence, Structure
+from pica.extract.policy.words import word_count
 
 
 @dataclass(frozen=True)
@@ -696,7 +697,7 @@ def _readability(doc: Document, st: Structure, lex: Lexicon, segment_words: bool
         k = m.group(0)
         jargon_hits[k] = jargon_hits.get(k, 0) + 1
     top = tuple(k for k, _ in sorted(jargon_hits.items(), key=lambda kv: -kv[1])[:8])
-    words = _word_count(text) if segment_words else None
+    words = word_count(text) if segment_words else None
     script = script_of(text)
     style = doc.style
     font = color = bg = None
@@ -730,53 +731,3 @@ def _readability(doc: Document, st: Structure, lex: Lexicon, segment_words: bool
         style_share=share,
         format=doc.fmt,
     )
-
-
-# Words as jieba counts them, estimated. jieba splits a text into runs of these characters,
-# which it segments with its dictionary (``jieba.re_han_default``), and other characters, each
-# a token of its own unless it is whitespace. The second part is counted exactly; the runs are
-# sampled (every k-th run, about WORD_SAMPLE_CHARS characters) and their tokens per character
-# scaled up: segmenting is as slow as the whole analysis, so a real-size policy segmented in full
-# doubled its extraction time. Within 2.5% (mean 1.1%) of the full count on the seven real
-# policies we have, each also doubled and tripled; exact when the runs fit the sample.
-_JIEBA_RUN = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+")
-_JIEBA_SINGLES = re.compile(r"[^\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-\s]+")
-WORD_SAMPLE_CHARS = 3_000
-
-
-def _word_count(text: str) -> int | None:
-    """Words in the text (jieba, with the PI terms in its dictionary; estimated, see above)."""
-    try:
-        seg = _jieba()
-    except Exception:  # jieba missing or broken: readability still works on characters
-        return None
-    singles = sum(map(len, _JIEBA_SINGLES.findall(text)))
-    runs = _JIEBA_RUN.findall(text)
-    run_chars = sum(map(len, runs))
-    step = max(1, round(run_chars / WORD_SAMPLE_CHARS))
-    sample = runs[step // 2 :: step] if step > 1 else runs
-    sample_chars = sum(map(len, sample))
-    if not sample_chars:
-        return singles
-    # the runs joined by spaces: jieba segments each on its own, as it would in the text
-    tokens = sum(1 for w in seg.lcut(" ".join(sample), HMM=False) if w.strip())
-    return singles + round(tokens * run_chars / sample_chars)
-
-
-_JIEBA = None
-
-
-def _jieba():
-    global _JIEBA
-    if _JIEBA is None:
-        import logging
-
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        tk = jieba.Tokenizer()
-        for term in pi_matcher().ids:
-            if not term.isascii():
-                tk.add_word(term, freq=2000)
-        _JIEBA = tk
-    return _JIEBA

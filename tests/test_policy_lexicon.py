@@ -98,3 +98,30 @@ def test_searchers_answer_as_searcher(sentences: list[str]) -> None:
         one = lx.searcher(text[s:e])
         for g in gates:
             assert has(g.rx) == one(g.rx) == (g.rx.search(text[s:e]) is not None)
+
+
+def test_find_many_finds_what_find_does(sentences: list[str]) -> None:
+    pm = lx.pi_matcher()
+    # ASCII case (IMEI, Android ID), a term split across texts (设备|信息), lower-casing that is
+    # not ASCII's (Kelvin sign, dotted capital I, full-width and Greek capitals), astral
+    # characters, empty texts, overlapping candidates (手机号码 inside 手机号码信息)
+    edge = [
+        "",
+        "IMEI号码和MAC地址",
+        "K\u212aey",
+        "İMEI 设备",
+        "设备",
+        "信息",
+        "备信息",
+        "😀设备信息",
+        "a",
+        "Android ID与IDFA",
+        "用户ID",
+        "ＩＭＥＩ",
+        "ΣIMEI",
+        "手机号码信息",
+    ]
+    cases = [sentences, edge, edge[::-1], [""], ["设"], sentences[:3] + edge + sentences[3:9]]
+    for texts in cases:
+        assert pm.find_many(texts) == [pm.find(t) for t in texts]
+    assert sum(map(len, pm.find_many(sentences))) > 200  # the fixtures do name PI

@@ -14,7 +14,7 @@ from pica.evidence import PolicyEvidence, PolicyStatement, Span
 from pica.extract.errors import InputError
 from pica.extract.policy.document import Document
 from pica.extract.policy.html import parse_html
-from pica.extract.policy.lexicon import lexicon, searchers
+from pica.extract.policy.lexicon import lexicon, pi_matcher, searchers
 from pica.extract.policy.load import DEFAULT_MAX_BYTES, decode_bytes, read_source, sniff_kind
 from pica.extract.policy.pdf import parse_pdf
 from pica.extract.policy.profile import PolicyProfile, ProfileAccumulator, build_profile
@@ -65,12 +65,13 @@ def analyse_document(doc: Document, name: str, *, segment_words: bool = True):
     lex = lexicon()
     st = build(doc)
     # One pass: each sentence's prefilter (lexicon.searchers) serves both the statement and the
-    # profile's per-sentence part.
+    # profile's per-sentence part; the PI terms of all sentences are found at once.
     acc = ProfileAccumulator(lex)
     facts = []
     spans = [(s.start, s.end) for s in st.sentences]
-    for s, has in zip(st.sentences, searchers(st.text, spans), strict=True):
-        f = analyse_with(s.text, lex, has)
+    terms = pi_matcher().find_many([s.text for s in st.sentences])
+    for s, has, found in zip(st.sentences, searchers(st.text, spans), terms, strict=True):
+        f = analyse_with(s.text, lex, has, found)
         acc.add(s, f, has)
         facts.append(f)
     profile = build_profile(name, doc, st, facts, lex, segment_words=segment_words, acc=acc)

@@ -132,10 +132,14 @@ def analyse(text: str, lex: Lexicon | None = None) -> SentenceFacts:
     return analyse_with(text, lex, searcher(text))
 
 
-def analyse_with(text: str, lex: Lexicon, has) -> SentenceFacts:
+def analyse_with(
+    text: str, lex: Lexicon, has, found: list[tuple[str, int, int, str]] | None = None
+) -> SentenceFacts:
     """``analyse`` with the sentence's searcher already built (``lexicon.searcher(text)``), so
-    the profile pass can share it."""
-    found = pi_matcher().find(text)
+    the profile pass can share it, and optionally its PI terms (``PiMatcher.find``, or
+    ``find_many`` over the document)."""
+    if found is None:
+        found = pi_matcher().find(text)
     pis = tuple(dict.fromkeys(pid for pid, *_ in found))
     generic = bool(pis) or has(lex.generic_pi)
     groups = _groups(lex)

@@ -109,13 +109,26 @@ _CJK_GAP = re.compile(
 
 def _clean(text: str) -> str:
     """Collapse HTML whitespace; a source line break between two CJK characters is not a space."""
-    return _WS.sub(" ", _CJK_GAP.sub("", text)).strip()
+    if "\n" in text:  # every _CJK_GAP branch contains a line feed
+        text = _CJK_GAP.sub("", text)
+    return _WS.sub(" ", text).strip()
+
+
+# A style stack entry: (font_px, color, background, hidden, key); ``key`` is the
+# (rounded size, color, background) that body-text characters are weighted under.
+Style = tuple[float, tuple | None, tuple | None, bool, tuple]
+_ROOT_STYLE: Style = (16.0, (0, 0, 0), (255, 255, 255), False, (16.0, (0, 0, 0), (255, 255, 255)))
+# Computed styles remembered per document; real pages repeat a few (tag, class, parent style)
+# combinations thousands of times. Past this many distinct keys, styles are just computed.
+MAX_STYLE_CACHE = 4096
 
 
 def parse_html(text: str) -> Document:
     if "\x00" in text:
         text = text.replace("\x00", "")
-    parser = lxml_html.HTMLParser(
+    # lxml.html's parser builds the same tree, but looks up a Python element class for every
+    # element; the plain etree parser does not, and only element methods are used here.
+    parser = etree.HTMLParser(
         remove_comments=True, remove_pis=True, no_network=True, huge_tree=False, recover=True
     )
     try:
@@ -139,51 +152,61 @@ def parse_html(text: str) -> Document:
         if css:
             parse_stylesheet(css, sheet)
     doc.style = BodyStyle(has_css=sheet.count > 0)
+    weights = _walk(root, sheet, doc.blocks)
+    _body_style(doc.style, weights)
+    return doc
 
-    weights: Counter[tuple[float, tuple, tuple]] = Counter()
-    blocks = doc.blocks
+
+def _walk(root, sheet: StyleSheet, blocks: list[Block]) -> Counter:
+    """Append the blocks under ``root``; return visible characters counted per style key."""
+    # a plain dict keeps first-seen order, which breaks ties in _body_style as Counter would
+    weights: dict[tuple, int] = {}
     buf: list[str] = []
-    buf_level = [0]
+    buf_level = 0
 
     def flush() -> None:
+        nonlocal buf_level
         if not buf:
             return
         t = _clean("".join(buf))
         buf.clear()
         if t:
-            lvl = buf_level[0]
-            blocks.append(Block("heading" if lvl else "para", t, lvl))
-        buf_level[0] = 0
+            blocks.append(Block("heading" if buf_level else "para", t, buf_level))
+        buf_level = 0
 
-    # style stack entries: (font_px, color, background, hidden)
     root_px = 16.0
-    stack: list[tuple[float, tuple | None, tuple | None, bool]] = [
-        (16.0, (0, 0, 0), (255, 255, 255), False)
-    ]
+    stack: list[Style] = [_ROOT_STYLE]
+    cache: dict[tuple, Style] = {}
     count = 0
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        tag = tag.lower()
+        tag = el.tag
+        tag = tag.lower() if isinstance(tag, str) else ""
         if event == "start":
             count += 1
             if count > MAX_ELEMENTS:
                 raise InputError(f"HTML has more than {MAX_ELEMENTS} elements")
             if len(stack) > MAX_DEPTH:
                 raise InputError(f"HTML is nested more than {MAX_DEPTH} levels deep")
-            if not tag or tag in _DROP or _is_boilerplate(el, tag):
+            if not tag or tag in _DROP:
                 walker.skip_subtree()
                 # an "end" event still follows for this element; mark it so
                 stack.append(stack[-1])
                 continue
-            style = _computed(el, tag, sheet, stack[-1], root_px)
+            el_id = el.get("id")
+            el_cls = el.get("class")
+            if _is_boilerplate(el, tag, el_cls, el_id):
+                walker.skip_subtree()
+                stack.append(stack[-1])
+                continue
+            style = _style(el, tag, el_id, el_cls, sheet, stack[-1], root_px, cache)
             if tag == "html":
                 root_px = style[0]
             stack.append(style)
             if tag in _BLOCK:
                 flush()
                 if tag[0] == "h" and len(tag) == 2 and tag[1].isdigit():
-                    buf_level[0] = int(tag[1])
+                    buf_level = int(tag[1])
             if tag == "table":
                 flush()
                 rows = _table_rows(el)
@@ -191,43 +214,60 @@ def parse_html(text: str) -> Document:
                     blocks.append(Block("table", "", 0, rows))
                     n = sum(len(c) for r in rows for c in r)
                     if not style[3]:
-                        weights[_key(style)] += n
+                        weights[style[4]] = weights.get(style[4], 0) + n
                 walker.skip_subtree()
                 continue
-            if el.text and not style[3]:
-                buf.append(el.text)
-                n = len(el.text.strip())
-                if n:
-                    weights[_key(style)] += n
+            if not style[3]:
+                txt = el.text
+                if txt:
+                    buf.append(txt)
+                    n = len(txt.strip())
+                    if n:
+                        weights[style[4]] = weights.get(style[4], 0) + n
         else:  # end
-            style = stack.pop() if len(stack) > 1 else stack[0]
+            if len(stack) > 1:
+                stack.pop()
             if tag in _BLOCK:
                 flush()
-            if el.tail:
-                parent_style = stack[-1]
-                if not parent_style[3]:
-                    buf.append(el.tail)
-                    n = len(el.tail.strip())
+            parent_style = stack[-1]
+            if not parent_style[3]:
+                tail = el.tail
+                if tail:
+                    buf.append(tail)
+                    n = len(tail.strip())
                     if n:
-                        weights[_key(parent_style)] += n
+                        weights[parent_style[4]] = weights.get(parent_style[4], 0) + n
     flush()
-    _body_style(doc.style, weights)
-    return doc
+    return Counter(weights)
 
 
-def _key(style: tuple) -> tuple[float, tuple, tuple]:
-    return (round(style[0], 1), style[1], style[2])
-
-
-def _is_boilerplate(el, tag: str) -> bool:
+def _is_boilerplate(el, tag: str, el_cls: str | None, el_id: str | None) -> bool:
     if tag in ("header", "footer", "aside"):
         # drop only small page chrome, never a wrapper that carries the policy
         return _short(el)
-    cls = (el.get("class") or "") + " " + (el.get("id") or "")
-    if cls.strip() and _BOILER.search(cls):
-        return _short(el)
-    role = (el.get("role") or "").lower()
-    return role in ("navigation", "banner", "contentinfo")
+    if el_cls or el_id:
+        cls = (el_cls or "") + " " + (el_id or "")
+        if cls.strip() and _BOILER.search(cls):
+            return _short(el)
+    role = el.get("role")
+    return bool(role) and role.lower() in ("navigation", "banner", "contentinfo")
+
+
+def _style(
+    el, tag: str, el_id, el_cls, sheet: StyleSheet, parent: Style, root_px: float, cache: dict
+) -> Style:
+    """``_computed`` plus the weight key, remembered for everything the result depends on."""
+    inline = el.get("style")
+    hidden_attr = el.get("hidden") is not None
+    font_attrs = (el.get("size"), el.get("color")) if tag == "font" else None
+    key = (tag, el_id, el_cls, inline, hidden_attr, font_attrs, parent, root_px)
+    style = cache.get(key)
+    if style is None:
+        font_px, color, bg, hidden = _computed(el, tag, sheet, parent[:4], root_px)
+        style = (font_px, color, bg, hidden, (round(font_px, 1), color, bg))
+        if len(cache) < MAX_STYLE_CACHE:
+            cache[key] = style
+    return style
 
 
 def _short(el, limit: int = 1500) -> bool:

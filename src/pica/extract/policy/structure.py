@@ -21,8 +21,8 @@ _HEADING_NUM = re.compile(
 )
 # One alphanumeric character (``str.isalnum``): ``re``'s Unicode \w is exactly isalnum plus "_".
 _ALNUM = re.compile(r"[^\W_]")
-# A sentence ends after one of these (only ``match.end()`` is used). Written as single-character
-# branches so that ``re`` scans for them in C instead of trying every position.
+# A sentence ends after one of these single characters (_spans relies on that). Written as
+# single-character branches so that ``re`` scans for them in C instead of trying every position.
 _SENT_END = re.compile(r"。|！|？|!|\?|；|;|\.(?=\s+[A-Z\"“(])|\n")
 _TOPIC = re.compile(
     r"我们如何|如何(收集|使用|共享|保护|存储|联系|管理|访问|处理)|(您|你)的权利|联系我们|未成年|儿童|"
@@ -30,6 +30,10 @@ _TOPIC = re.compile(
     r"How we|Your rights|Contact us|Children|Changes",
     re.I,
 )
+
+# A short line with a topic word is no heading if it holds one of these.
+_NOT_TOPIC = re.compile(r"[，,:：|]|点击")
+_PARA_GAP = re.compile(r"\n\s*\n")  # blank line between paragraphs of plain text
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ def heading_level(text: str) -> int:
             stripped = num.rstrip("、.． ")
             depth = stripped.count(".") + stripped.count("．")
             return min(3 + depth, 5)
-    if len(t) <= 30 and not re.search(r"[，,:：|]|点击", t) and _TOPIC.search(t):
+    if len(t) <= 30 and not _NOT_TOPIC.search(t) and _TOPIC.search(t):
         return 2
     return 0
 
@@ -102,7 +106,8 @@ def build(doc: Document) -> Structure:
     st = Structure(text="")
     current = ""
     top = ""
-    block_spans: list[tuple[int, int, int, str, str]] = []  # start, end, block idx, section, top
+    # per line with text, in order: its end in st.text, block index, section, chapter, in a table
+    lines: list[tuple[int, int, str, str, bool]] = []
     for bi, block in enumerate(doc.blocks):
         if block.kind == "table" and block.rows:
             start = pos
@@ -110,88 +115,100 @@ def build(doc: Document) -> Structure:
             for row in block.rows:
                 line = " | ".join(c for c in row)
                 spans.append((pos, pos + len(line)))
+                lines.append((pos + len(line), bi, current, top, True))
                 parts.append(line + "\n")
                 pos += len(line) + 1
             st.tables.append(TableData(block.rows, spans, current, start, pos))
-            for (s, e), row in zip(spans, block.rows, strict=True):
-                block_spans.append((s, e, bi, current, top))
-                del row
             continue
         text = block.text
         if not text:
             continue
         # a block may hold several lines (plain text / PDF): treat each line separately
-        for line in text.split("\n"):
-            raw = line
-            line = line.strip()
-            if not line:
-                pos += len(raw) + 1
-                parts.append(raw + "\n")
-                continue
-            lead = len(raw) - len(raw.lstrip())
-            start = pos + lead
-            end = start + len(line)
-            level = block.level if block.kind == "heading" else heading_level(line)
-            if level and len(line) <= 120:
-                st.headings.append(Heading(line, level, start, end))
-                current = line
-                if level <= 2:
-                    top = line
-            block_spans.append((start, end, bi, current, top))
+        for raw in text.split("\n"):
+            line = raw.strip()
+            if line:
+                start = pos + len(raw) - len(raw.lstrip())
+                level = block.level if block.kind == "heading" else heading_level(line)
+                if level and len(line) <= 120:
+                    st.headings.append(Heading(line, level, start, start + len(line)))
+                    current = line
+                    if level <= 2:
+                        top = line
+                lines.append((start + len(line), bi, current, top, False))
             parts.append(raw + "\n")
             pos += len(raw) + 1
-    st.text = "".join(parts)
-    table_ranges = [(t.start, t.end) for t in st.tables]
-    ti = 0
-    for start, end, bi, section, top_h in block_spans:
-        while ti < len(table_ranges) and table_ranges[ti][1] <= start:
-            ti += 1
-        in_table = ti < len(table_ranges) and table_ranges[ti][0] <= start < table_ranges[ti][1]
-        for s, e in split_sentences(st.text, start, end):
-            st.sentences.append(Sentence(st.text[s:e], s, e, section, top_h, bi, in_table))
+    st.text = text = "".join(parts)
+    _add_sentences(st.sentences, text, lines)
     return st
+
+
+def _add_sentences(
+    out: list[Sentence], text: str, lines: list[tuple[int, int, str, str, bool]]
+) -> None:
+    """Cut the whole text into sentences at once and give each the place of its line.
+
+    Every line ends in a line feed, itself a sentence end, so no sentence spans two lines, and
+    the cuts inside a line are those of the line alone: a "." whose lookahead reaches into the
+    next line ends the line's last sentence there either way.
+    """
+    j = 0
+    for s, e in _spans(text):
+        while lines[j][0] <= s:
+            j += 1
+        _, bi, section, top, in_table = lines[j]
+        out.append(Sentence._make((text[s:e], s, e, section, top, bi, in_table)))
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans inside text[start:end] (Chinese and English punctuation)."""
+    return [(start + s, start + e) for s, e in _spans(text[start:end])]
+
+
+def _spans(seg: str) -> list[tuple[int, int]]:
+    """Sentence spans inside ``seg``, relative to it.
+
+    Every _SENT_END match is one character, so ``split`` gives the pieces between cuts and each
+    cut is the character after its piece. A piece is a sentence if it holds an alphanumeric
+    character; it is stripped of whitespace, and its end mark kept unless that is a line feed.
+    """
     out: list[tuple[int, int]] = []
-    seg = text[start:end]
-    prev = 0
-    for m in _SENT_END.finditer(seg):
-        cut = m.end()
-        if cut <= prev:
-            continue
-        _add(out, seg, start, prev, cut)
-        prev = cut
-    if prev < len(seg):
-        _add(out, seg, start, prev, len(seg))
+    pieces = _SENT_END.split(seg)
+    last = len(pieces) - 1
+    a = 0
+    for i, piece in enumerate(pieces):
+        n = len(piece)
+        if _ALNUM.search(piece) is not None:  # else empty, or punctuation only
+            s = a + n - len(piece.lstrip()) if piece[0].isspace() else a
+            if i < last and seg[a + n] != "\n":
+                e = a + n + 1
+            else:
+                e = a + len(piece.rstrip())
+            if e - s > MAX_SENTENCE_CHARS:
+                _add_long(out, seg, s, e)
+            else:
+                out.append((s, e))
+        a += n + 1
     return out
 
 
-def _add(out: list[tuple[int, int]], seg: str, base: int, a: int, b: int) -> None:
-    piece = seg[a:b]
-    stripped = piece.strip()
-    if _ALNUM.search(stripped) is None:  # empty, or punctuation only
-        return
-    lead = len(piece) - len(piece.lstrip())
-    a += lead
-    b = a + len(stripped)
+def _add_long(out: list[tuple[int, int]], seg: str, a: int, b: int) -> None:
+    """Cut an over-long sentence seg[a:b] at a comma, else at the length limit."""
     while b - a > MAX_SENTENCE_CHARS:
         cut = seg.rfind("，", a, a + MAX_SENTENCE_CHARS)
         if cut <= a:
             cut = seg.rfind(",", a, a + MAX_SENTENCE_CHARS)
         if cut <= a:
             cut = a + MAX_SENTENCE_CHARS - 1
-        out.append((base + a, base + cut + 1))
+        out.append((a, cut + 1))
         a = cut + 1
     if b > a:
-        out.append((base + a, base + b))
+        out.append((a, b))
 
 
 def text_blocks(text: str) -> list[Block]:
     """Plain text: one block per paragraph (blank-line separated); lines kept inside it."""
     blocks: list[Block] = []
-    for para in re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
+    for para in _PARA_GAP.split(text.replace("\r\n", "\n").replace("\r", "\n")):
         if para.strip():
             blocks.append(Block("para", para))
     return blocks

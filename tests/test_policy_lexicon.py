@@ -125,3 +125,18 @@ def test_find_many_finds_what_find_does(sentences: list[str]) -> None:
     for texts in cases:
         assert pm.find_many(texts) == [pm.find(t) for t in texts]
     assert sum(map(len, pm.find_many(sentences))) > 200  # the fixtures do name PI
+
+
+def test_which_and_maybe_answer_as_re(sentences: list[str]) -> None:
+    statements = importlib.import_module("pica.extract.policy.statements")
+    groups = statements._groups(lx.lexicon())
+    spans, pos = [], 0
+    for s in sentences:
+        spans.append((pos, pos + len(s)))
+        pos += len(s) + 1
+    text = "\n".join(sentences)
+    for (s, e), has in zip(spans, lx.searchers(text, spans), strict=True):
+        for group in groups:
+            expected = [k for k, rx in group.items if rx.search(text[s:e])]
+            assert has.which(group) == expected
+            assert has.maybe(group) or not expected

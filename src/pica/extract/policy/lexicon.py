@@ -657,6 +657,8 @@ def _has(text: str, possible: int, known: int):
         call per pattern)."""
         if group.top >= known:
             return [k for k, rx in group.items if gate(rx).search(text, grams(text))]
+        if not possible & group.mask:
+            return []  # no pattern of the group can match
         return [k for k, o, search in group.entries if possible >> o & 1 and search(text)]
 
     def maybe(group: PatternGroup) -> bool:

@@ -27,6 +27,9 @@ EDGE = [
     "人信息",
     "您可以在“我的-设置-隐私”中撤回授权。",
     "𠀀𠀁 注册地址：北京市海淀区。",
+    # characters a case-insensitive pattern matches beyond lower()/upper(): long s, Kelvin sign
+    "我们接入了ſdk，并与第三方ſhare您的信息。",
+    "We ſhare data with partners via the Kochava ſDK and affiliates.",
 ]
 
 

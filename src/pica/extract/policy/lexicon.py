@@ -410,13 +410,19 @@ def prefixes(rx: re.Pattern[str], parsed=None) -> frozenset[str] | None:
         wide: set[str] = set()
         for s in out:
             if len(s) == 1:
-                wide |= {s, s.lower(), s.upper()}
+                wide |= _case_variants(s)
             else:
-                for a in {s[0], s[0].lower(), s[0].upper()}:
-                    for b in {s[1], s[1].lower(), s[1].upper()}:
-                        wide.add(a + b)
+                wide.update(a + b for a in _case_variants(s[0]) for b in _case_variants(s[1]))
         out = wide
     return frozenset(out)
+
+
+@cache
+def _case_variants(c: str) -> frozenset[str]:
+    """The characters a case-insensitive ``re`` pattern matches for the character ``c``: not
+    only ``c.lower()`` and ``c.upper()`` but, say, "ſ" (long s) for "s" and the Kelvin sign for
+    "k", so that a prefilter key misses no text ``re`` would match."""
+    return frozenset(re.compile(re.escape(c), re.IGNORECASE).findall(_cased())) | {c}
 
 
 def _r_seq(items) -> frozenset[str] | None:
@@ -478,7 +484,7 @@ def required_chars(rx: re.Pattern[str], parsed=None) -> frozenset[str] | None:
     if not req:
         return None
     if rx.flags & re.IGNORECASE:
-        req = frozenset(req | {c.lower() for c in req} | {c.upper() for c in req})
+        req = frozenset(v for c in req for v in _case_variants(c))
     return req
 
 

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from pica.evidence import Span
 from pica.extract.policy.css import contrast_ratio, hex_colour
 from pica.extract.policy.document import Document
-from pica.extract.policy.lexicon import Lexicon, PiMatcher, gate, lexicon, pi_matcher, searcher
+from pica.extract.policy.lexicon import (
+    Lexicon,
+    PatternGroup,
+    PiMatcher,
+    gate,
+    lexicon,
+    pi_matcher,
+    searcher,
+)
 from pica.extract.policy.statements import SentenceFacts
 from pica.extract.policy.structure import Sentence, Structure
 from pica.extract.policy.words import word_count
@@ -272,6 +280,26 @@ class ProfileAccumulator:
         self.forced: list[TextRef] = []
         self.seen_channels: set[tuple[str, str]] = set()
         self._section_memo: dict[tuple[str, str], bool] = {}
+        # Every check made with ``has`` needs one of these to match first (see ``_add_cued``):
+        # when none can, one mask test skips them all (most sentences).
+        self._cues = PatternGroup(
+            [
+                ("date", lex.date_label),
+                ("company", lex.company_hint),
+                ("office", _OFFICE_ADDRESS),
+                ("limit", lex.limit_amount),
+                ("unreasonable", lex.unreasonable_scope),
+                ("forced", lex.conditions["forced"]),
+            ]
+        )
+        self._last: Sentence | None = None
+        self._last_ref: TextRef | None = None
+
+    def _ref(self, s: Sentence) -> TextRef:
+        """``ref(s)``, made once per sentence and shared by everything taken from it."""
+        if self._last is not s:
+            self._last, self._last_ref = s, ref(s)
+        return self._last_ref  # type: ignore[return-value]
 
     def _contact_section(self, section: str, top: str) -> bool:
         """Whether the section is about contact/complaints (memoised per document: all the
@@ -283,115 +311,133 @@ class ProfileAccumulator:
         return hit
 
     def add(self, s: Sentence, f: SentenceFacts, has) -> None:
-        t = s.text
         labels = f.labels
-        r = None
+        controller = "controller_identity" in labels
+        if has.maybe(self._cues):
+            self._add_cued(s, has, controller)
+        elif controller:
+            self._add_controller(s)
+        if "contact" in labels or self._contact_section(s.section, s.top):
+            self._add_channels(s, labels, has)
+        if labels or f.rights:
+            self._add_labelled(s, f)
+
+    def _add_cued(self, s: Sentence, has, controller: bool) -> None:
+        """The checks that need a ``has`` hit on one of ``self._cues``."""
+        t = s.text
         lex = self.lex
-        dates, names, ctrl_refs, rights, channels = (
-            self.dates,
-            self.names,
-            self.ctrl_refs,
-            self.rights,
-            self.channels,
-        )
-        limits, change, minors, pers = self.limits, self.change, self.minors, self.pers
-        unreasonable, forced, seen_channels = self.unreasonable, self.forced, self.seen_channels
-
-        def R(s: Sentence = s) -> TextRef:
-            nonlocal r
-            if r is None:
-                r = ref(s)
-            return r
-
         if len(t) <= 200 and has(lex.date_label) and (has(lex.date) or has(lex.date_en)):
-            for m in lex.date.finditer(t):
-                iso = _iso(m.group(1), m.group(2), m.group(3))
-                if iso:
-                    dates.append(PolicyDate(_date_kind(t[: m.start()], t[m.end() :]), iso, R()))
-            for m in lex.date_en.finditer(t):
-                iso = _iso_en(m.group(1), m.group(2), m.group(3))
-                if iso:
-                    dates.append(PolicyDate(_date_kind(t[: m.start()], t[m.end() :]), iso, R()))
+            self._add_dates(s)
         if (
-            "controller_identity" in labels
+            controller
             or (has(lex.company_hint) and has(lex.controller_cue))
             or has(_OFFICE_ADDRESS)  # the controller's address for the profile, though CR4 not CR3
         ):
-            for m in lex.company.finditer(t):
-                nm = re.sub(
-                    r"^([\d一二三四五六七八九十]+[）)、.．]|[（(][\d一二三四五六七八九十]+[）)])+",
-                    "",
-                    m.group(0),
-                )
-                nm = re.sub(
-                    r"^(我们是|我们为|本公司|公司名称|运营者|运营主体|为|是|由|指|[:：、，,])+",
-                    "",
-                    nm,
-                )
-                nm = nm.strip("（）() ")
-                if (
-                    4 <= len(nm) <= 40
-                    and nm not in names
-                    and not nm.startswith(("关联", "第三方", "合作"))
-                ):
-                    names.append(nm)
-                    ctrl_refs.append(R())
-            am = re.search(
-                r"(注册地址|公司地址|办公地址|地址)\s*(为|是|[:：])\s*([^，。；;]{6,80})", t
-            )
-            if am and self.address is None:
-                self.address = am.group(3).strip()
-                ctrl_refs.append(R())
-        contact_ctx = "contact" in labels or self._contact_section(s.section, s.top)
-        if contact_ctx:
-            complaint = has(lex.contact["complaint"]) or "投诉" in s.section or "举报" in s.section
-            for kind in ("email", "phone", "address", "online", "fax"):
-                if kind == "online" and "contact" not in labels:
-                    continue
-                for m in lex.contact[kind].finditer(t):
-                    val = m.group(0).strip()
-                    if kind == "phone" and _looks_like_date(val):
-                        continue
-                    key = (kind, val)
-                    if key in seen_channels:
-                        continue
-                    seen_channels.add(key)
-                    channels.append(Channel(kind, val, complaint, R()))
-        for kind in f.rights:
-            rights.append(Right(kind, ui_path(t), R()))
-        if "withdraw_consent" in labels:
-            rights.append(Right("withdraw_consent", ui_path(t), R()))
-        if "personalisation_optout" in labels:
-            rights.append(Right("personalisation_off", ui_path(t), R()))
-        if "change_notice" in labels:
-            change.append(R())
-        if "minors" in labels:
-            minors.append(R())
-        if "personalisation" in labels or "personalisation_optout" in labels:
-            pers.append(R())
+            self._add_controller(s)
         if has(lex.limit_amount) and has(lex.limit_verb):
-            for m in lex.limit_amount.finditer(t):
-                amount = cn_number(m.group(1))
-                unit = m.group(3)
-                if amount is None or amount <= 0 or amount > 400:
-                    continue
-                # skip "保存6个月" style retention periods and ages
-                ctx = t[max(0, m.start() - 12) : m.end() + 12]
-                if re.search(r"保存|保留|留存|存储|周岁|年龄|不少于|以上|提前|至少", ctx):
-                    continue
-                wd = to_working_days(amount, unit)
-                if wd is None:
-                    continue
-                scope = "general"
-                if lex.limit_complaint.search(t) or re.search(r"投诉|举报|联系", s.section):
-                    scope = "complaint"
-                if lex.limit_rights.search(t):
-                    scope = "rights" if scope == "general" else "general"
-                limits.append(ResponseLimit(scope, amount, unit, wd, R()))
+            self._add_limits(s)
         if has(lex.unreasonable_scope) and any(has(p) for p in lex.unreasonable):
-            unreasonable.append(R())
+            self.unreasonable.append(self._ref(s))
         if has(lex.conditions["forced"]):
-            forced.append(R())
+            self.forced.append(self._ref(s))
+
+    def _add_dates(self, s: Sentence) -> None:
+        t = s.text
+        lex = self.lex
+        for m in lex.date.finditer(t):
+            iso = _iso(m.group(1), m.group(2), m.group(3))
+            if iso:
+                kind = _date_kind(t[: m.start()], t[m.end() :])
+                self.dates.append(PolicyDate(kind, iso, self._ref(s)))
+        for m in lex.date_en.finditer(t):
+            iso = _iso_en(m.group(1), m.group(2), m.group(3))
+            if iso:
+                kind = _date_kind(t[: m.start()], t[m.end() :])
+                self.dates.append(PolicyDate(kind, iso, self._ref(s)))
+
+    def _add_controller(self, s: Sentence) -> None:
+        t = s.text
+        names = self.names
+        for m in self.lex.company.finditer(t):
+            nm = re.sub(
+                r"^([\d一二三四五六七八九十]+[）)、.．]|[（(][\d一二三四五六七八九十]+[）)])+",
+                "",
+                m.group(0),
+            )
+            nm = re.sub(
+                r"^(我们是|我们为|本公司|公司名称|运营者|运营主体|为|是|由|指|[:：、，,])+",
+                "",
+                nm,
+            )
+            nm = nm.strip("（）() ")
+            if (
+                4 <= len(nm) <= 40
+                and nm not in names
+                and not nm.startswith(("关联", "第三方", "合作"))
+            ):
+                names.append(nm)
+                self.ctrl_refs.append(self._ref(s))
+        am = re.search(r"(注册地址|公司地址|办公地址|地址)\s*(为|是|[:：])\s*([^，。；;]{6,80})", t)
+        if am and self.address is None:
+            self.address = am.group(3).strip()
+            self.ctrl_refs.append(self._ref(s))
+
+    def _add_channels(self, s: Sentence, labels: tuple[str, ...], has) -> None:
+        lex = self.lex
+        seen_channels = self.seen_channels
+        complaint = has(lex.contact["complaint"]) or "投诉" in s.section or "举报" in s.section
+        for kind in ("email", "phone", "address", "online", "fax"):
+            if kind == "online" and "contact" not in labels:
+                continue
+            for m in lex.contact[kind].finditer(s.text):
+                val = m.group(0).strip()
+                if kind == "phone" and _looks_like_date(val):
+                    continue
+                key = (kind, val)
+                if key in seen_channels:
+                    continue
+                seen_channels.add(key)
+                self.channels.append(Channel(kind, val, complaint, self._ref(s)))
+
+    def _add_labelled(self, s: Sentence, f: SentenceFacts) -> None:
+        """What the sentence's labels and rights say (nothing for a sentence without any)."""
+        t = s.text
+        labels = f.labels
+        rights = self.rights
+        for kind in f.rights:
+            rights.append(Right(kind, ui_path(t), self._ref(s)))
+        if "withdraw_consent" in labels:
+            rights.append(Right("withdraw_consent", ui_path(t), self._ref(s)))
+        if "personalisation_optout" in labels:
+            rights.append(Right("personalisation_off", ui_path(t), self._ref(s)))
+        if "change_notice" in labels:
+            self.change.append(self._ref(s))
+        if "minors" in labels:
+            self.minors.append(self._ref(s))
+        if "personalisation" in labels or "personalisation_optout" in labels:
+            self.pers.append(self._ref(s))
+
+    def _add_limits(self, s: Sentence) -> None:
+        t = s.text
+        lex = self.lex
+        for m in lex.limit_amount.finditer(t):
+            amount = cn_number(m.group(1))
+            unit = m.group(3)
+            if amount is None or amount <= 0 or amount > 400:
+                continue
+            # skip "保存6个月" style retention periods and ages
+            ctx = t[max(0, m.start() - 12) : m.end() + 12]
+            if re.search(r"保存|保留|留存|存储|周岁|年龄|不少于|以上|提前|至少", ctx):
+                continue
+            wd = to_working_days(amount, unit)
+            if wd is None:
+                continue
+            scope = "general"
+            if lex.limit_complaint.search(t) or re.search(r"投诉|举报|联系", s.section):
+                scope = "complaint"
+            if lex.limit_rights.search(t):
+                scope = "rights" if scope == "general" else "general"
+            self.limits.append(ResponseLimit(scope, amount, unit, wd, self._ref(s)))
 
 
 def build_profile(

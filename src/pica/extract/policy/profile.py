@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from pica.evidence import Span
 from pica.extract.policy.css import contrast_ratio, hex_colour
 from pica.extract.policy.document import Document
@@ -240,21 +242,56 @@ _LATIN_RUN = re.compile(r"[A-Za-z]+")
 _TRAD_RX = re.compile("[" + "".join(sorted(_TRAD_ONLY)) + "]")
 _SIMP_RX = re.compile("[" + "".join(sorted(_SIMP_ONLY)) + "]")
 _SPACE_RX = re.compile(r"\s+")
+_SCRIPT_SAMPLE = 200_000  # characters ``script_of`` looks at
+
+# The character classes ``script_of`` and the visible-character count use, as bits of one
+# lookup table over UTF-16 code units, so that one numpy pass counts them all (instead of four
+# regex passes and a substitution over the text). Every member is a BMP character: a
+# non-BMP character becomes two surrogate code units, which are in no class, like itself.
+_CJK, _LATIN, _TRAD, _SIMP, _SPACE = 1, 2, 4, 8, 16
+
+
+def _class_table() -> np.ndarray:
+    """Code unit -> class bits: exactly the characters of _CJK_RUN, _LATIN_RUN, _TRAD_RX,
+    _SIMP_RX and _SPACE_RX (``\\s`` is ``str.isspace``; no such character is above U+3000)."""
+    table = np.zeros(0x10000, dtype=np.uint8)
+    table[0x4E00:0xA000] |= _CJK
+    for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz":
+        table[ord(c)] |= _LATIN
+    for chars, bit in ((_TRAD_ONLY, _TRAD), (_SIMP_ONLY, _SIMP)):
+        for c in chars:
+            table[ord(c)] |= bit
+    for c in map(chr, range(0x3001)):
+        if c.isspace():
+            table[ord(c)] |= _SPACE
+    return table
+
+
+_CLASSES = _class_table()
+# class bit -> the table values that have it
+_CODES_WITH = {
+    bit: np.flatnonzero(np.arange(32) & bit) for bit in (_CJK, _LATIN, _TRAD, _SIMP, _SPACE)
+}
+
+
+def _class_counts(text: str) -> dict[int, int]:
+    """Class bit -> how many characters of ``text`` have it."""
+    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    per_code = np.bincount(_CLASSES[units], minlength=32)
+    return {bit: int(per_code[codes].sum()) for bit, codes in _CODES_WITH.items()}
 
 
 def script_of(text: str) -> str:
     """simplified | traditional | english | other, from characters only one script uses."""
-    sample = text[:200_000]
-    n = len(sample)
-    # counted as the total length of the runs of them (a run per word or phrase, not a match
-    # per character)
-    cjk = sum(map(len, _CJK_RUN.findall(sample)))
-    letters = sum(map(len, _LATIN_RUN.findall(sample)))
+    return _script(_class_counts(text[:_SCRIPT_SAMPLE]))
+
+
+def _script(counts: dict[int, int]) -> str:
+    """``script_of`` from the sample's class counts."""
+    cjk, letters = counts[_CJK], counts[_LATIN]
     if cjk < 20 or cjk < 0.05 * (cjk + letters):
         return "english" if letters > 20 else "other"
-    trad = n - len(_TRAD_RX.sub("", sample))
-    simp = n - len(_SIMP_RX.sub("", sample))
-    if trad > simp:
+    if counts[_TRAD] > counts[_SIMP]:
         return "traditional"
     return "simplified"
 
@@ -735,7 +772,8 @@ def _readability(doc: Document, st: Structure, lex: Lexicon, segment_words: bool
     text = st.text
     body = [s for s in st.sentences if not s.in_table]
     lengths = [len(s.text) for s in body]
-    chars = len(_SPACE_RX.sub("", text))
+    counts = _class_counts(text)
+    chars = len(text) - counts[_SPACE]
     jargon_hits: dict[str, int] = {}
     n_jargon = 0
     for m in gate(lex.jargon).fast.finditer(text):  # same matches, faster (lexicon.Gate)
@@ -744,7 +782,8 @@ def _readability(doc: Document, st: Structure, lex: Lexicon, segment_words: bool
         jargon_hits[k] = jargon_hits.get(k, 0) + 1
     top = tuple(k for k, _ in sorted(jargon_hits.items(), key=lambda kv: -kv[1])[:8])
     words = word_count(text) if segment_words else None
-    script = script_of(text)
+    sample = counts if len(text) <= _SCRIPT_SAMPLE else _class_counts(text[:_SCRIPT_SAMPLE])
+    script = _script(sample)
     style = doc.style
     font = color = bg = None
     ratio = None

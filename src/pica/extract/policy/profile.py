@@ -23,6 +23,7 @@ from pica.extract.policy.lexicon import (
     gate,
     lexicon,
     pi_matcher,
+    prefixes,
     searcher,
 )
 from pica.extract.policy.statements import SentenceFacts
@@ -660,6 +661,10 @@ _SDK_FIELD = re.compile(
 )
 
 
+# The 1-2 character strings every match of _SDK_FIELD starts with (None: unknown).
+_SDK_FIELD_STARTS = prefixes(_SDK_FIELD)
+
+
 def _sdk_lines(st: Structure) -> list[SdkRow]:
     """SDK lists written as ``SDK名称：… 使用目的：… 收集信息：…`` lines (text and PDF policies)."""
     rows: list[SdkRow] = []
@@ -675,10 +680,14 @@ def _sdk_lines(st: Structure) -> list[SdkRow]:
             ref = TextRef(st.text[start:end], Span(start, end), section)
             rows.append(_sdk_row(lambda key: current.get(key, ""), current.get("url", ""), ref, pm))
 
+    starts = _SDK_FIELD_STARTS
     for s in st.sentences:
         if s.in_table:
             continue
-        m = _SDK_FIELD.match(s.text.lstrip("0123456789.、()（） "))
+        t = s.text.lstrip("0123456789.、()（） ")
+        if starts is not None and t[:2] not in starts and t[:1] not in starts:
+            continue  # cannot match: most sentences, without trying the alternation
+        m = _SDK_FIELD.match(t)
         if not m:
             continue
         key, val = m.group("key"), m.group("val").strip()
@@ -723,6 +732,9 @@ def _columns_by_position(header: str) -> dict[str, int]:
     return {k: i for i, (_pos, k) in enumerate(sorted(found))}
 
 
+_SDK_HEAD = re.compile(r"\s*(SDK|第三方|插件)(名称)?", re.I)  # starts a header line
+
+
 def _sdk_space_rows(st: Structure) -> list[SdkRow]:
     """SDK lists laid out as space-separated lines under a header line (``SDK名称 场景 …``)."""
     rows: list[SdkRow] = []
@@ -731,15 +743,13 @@ def _sdk_space_rows(st: Structure) -> list[SdkRow]:
     i = 0
     while i < len(sents):
         head = sents[i]
+        if _SDK_HEAD.match(head.text) is None:  # most sentences: no split needed
+            i += 1
+            continue
         cells = head.text.split()
-        if (
-            re.match(r"\s*(SDK|第三方|插件)(名称)?", head.text, re.I)
-            and len(head.text) < 120
-            and (
-                len(cells) >= 3
-                or len(re.findall(r"名称|场景|目的|用途|信息|字段|政策|链接|公司|主体", head.text))
-                >= 3
-            )
+        if len(head.text) < 120 and (
+            len(cells) >= 3
+            or len(re.findall(r"名称|场景|目的|用途|信息|字段|政策|链接|公司|主体", head.text)) >= 3
         ):
             if len(cells) >= 3:
                 cols = _classify_header(cells)

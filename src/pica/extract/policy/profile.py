@@ -330,6 +330,7 @@ class ProfileAccumulator:
                 ("forced", lex.conditions["forced"]),
             ]
         )
+        self._unreasonable = PatternGroup([(str(i), p) for i, p in enumerate(lex.unreasonable)])
         self._last: Sentence | None = None
         self._last_ref: TextRef | None = None
 
@@ -364,19 +365,20 @@ class ProfileAccumulator:
         """The checks that need a ``has`` hit on one of ``self._cues``."""
         t = s.text
         lex = self.lex
-        if len(t) <= 200 and has(lex.date_label) and (has(lex.date) or has(lex.date_en)):
+        cues = has.which(self._cues)  # the cues that match (``has`` of each), in one call
+        if "date" in cues and len(t) <= 200 and (has(lex.date) or has(lex.date_en)):
             self._add_dates(s)
         if (
             controller
-            or (has(lex.company_hint) and has(lex.controller_cue))
-            or has(_OFFICE_ADDRESS)  # the controller's address for the profile, though CR4 not CR3
+            or ("company" in cues and has(lex.controller_cue))
+            or "office" in cues  # the controller's address for the profile, though CR4 not CR3
         ):
             self._add_controller(s)
-        if has(lex.limit_amount) and has(lex.limit_verb):
+        if "limit" in cues and has(lex.limit_verb):
             self._add_limits(s)
-        if has(lex.unreasonable_scope) and any(has(p) for p in lex.unreasonable):
+        if "unreasonable" in cues and has.which(self._unreasonable):
             self.unreasonable.append(self._ref(s))
-        if has(lex.conditions["forced"]):
+        if "forced" in cues:
             self.forced.append(self._ref(s))
 
     def _add_dates(self, s: Sentence) -> None:

@@ -183,6 +183,14 @@ def _walk(root, sheet: StyleSheet, blocks: list[Block]) -> Counter:
             blocks.append(Block("heading" if buf_level else "para", t, buf_level))
         buf_level = 0
 
+    def take(text: str | None, style: Style) -> None:
+        """Buffer the text if its style shows it, and weigh its characters under that style."""
+        if text and not style[3]:
+            buf.append(text)
+            n = len(text.strip())
+            if n:
+                weights[style[4]] = weights.get(style[4], 0) + n
+
     root_px = 16.0
     stack: list[Style] = [_ROOT_STYLE]
     cache: dict[tuple, Style] = {}
@@ -226,26 +234,13 @@ def _walk(root, sheet: StyleSheet, blocks: list[Block]) -> Counter:
                         weights[style[4]] = weights.get(style[4], 0) + n
                 walker.skip_subtree()
                 continue
-            if not style[3]:
-                txt = el.text
-                if txt:
-                    buf.append(txt)
-                    n = len(txt.strip())
-                    if n:
-                        weights[style[4]] = weights.get(style[4], 0) + n
+            take(el.text, style)
         else:  # end
             if len(stack) > 1:
                 stack.pop()
             if tag in _BLOCK:
                 flush()
-            parent_style = stack[-1]
-            if not parent_style[3]:
-                tail = el.tail
-                if tail:
-                    buf.append(tail)
-                    n = len(tail.strip())
-                    if n:
-                        weights[parent_style[4]] = weights.get(parent_style[4], 0) + n
+            take(el.tail, stack[-1])  # the tail belongs to the parent
     flush()
     return Counter(weights)
 

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 from pica.extract.policy import profile as P
 
+# the regexes the table and the one-pass counts replaced
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_LATIN_RUN = re.compile(r"[A-Za-z]+")
+_TRAD_RX = re.compile("[" + "".join(sorted(P._TRAD_ONLY)) + "]")
+_SIMP_RX = re.compile("[" + "".join(sorted(P._SIMP_ONLY)) + "]")
+_SPACE_RX = re.compile(r"\s+")
+
 FIXTURES = Path(__file__).parent / "fixtures" / "policies" / "viodroid"
 CLASSES = {
-    P._CJK: P._CJK_RUN,
-    P._LATIN: P._LATIN_RUN,
-    P._TRAD: P._TRAD_RX,
-    P._SIMP: P._SIMP_RX,
-    P._SPACE: P._SPACE_RX,
+    P._CJK: _CJK_RUN,
+    P._LATIN: _LATIN_RUN,
+    P._TRAD: _TRAD_RX,
+    P._SIMP: _SIMP_RX,
+    P._SPACE: _SPACE_RX,
 }
 
 
@@ -34,12 +42,12 @@ def _script_by_regex(text: str) -> str:
     """``script_of`` as it was written with regex passes."""
     sample = text[:200_000]
     n = len(sample)
-    cjk = sum(map(len, P._CJK_RUN.findall(sample)))
-    letters = sum(map(len, P._LATIN_RUN.findall(sample)))
+    cjk = sum(map(len, _CJK_RUN.findall(sample)))
+    letters = sum(map(len, _LATIN_RUN.findall(sample)))
     if cjk < 20 or cjk < 0.05 * (cjk + letters):
         return "english" if letters > 20 else "other"
-    trad = n - len(P._TRAD_RX.sub("", sample))
-    simp = n - len(P._SIMP_RX.sub("", sample))
+    trad = n - len(_TRAD_RX.sub("", sample))
+    simp = n - len(_SIMP_RX.sub("", sample))
     return "traditional" if trad > simp else "simplified"
 
 
@@ -66,4 +74,4 @@ def test_readability_samples_the_start_for_the_script() -> None:
     assert len(ev.text) > 200_000
     r = ev.profile.readability
     assert _script_by_regex(ev.text) == r.script == "traditional"
-    assert r.chars == len(ev.text) - sum(map(len, P._SPACE_RX.findall(ev.text)))
+    assert r.chars == len(ev.text) - sum(map(len, _SPACE_RX.findall(ev.text)))

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, reduce
 from operator import or_
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -85,24 +85,15 @@ class PiMatcher:
 
     def _find_chunk(self, texts: Sequence[str]) -> list[list[tuple[str, int, int, str]]]:
         tables = self._tables
-        lengths = np.fromiter(map(len, texts), dtype=np.intp, count=len(texts))
-        n = int(lengths.sum())
-        if tables is None or n < 2:
+        joined = _join(texts)
+        if tables is None or joined.n < 2:
             return [self.find(t) for t in texts]
         pair_tables, cased = tables
-        ends = np.cumsum(lengths)
-        starts = ends - lengths
-        codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype="<u4")
-        clipped = np.append(np.minimum(codes, _ASTRAL), 0)  # (a final entry, not a character)
+        lengths, ends, starts = joined.lengths, joined.ends, joined.starts
         # a text is looked at here unless it holds a character ASCII lower-casing misses
-        flags = np.take(cased, clipped)
-        ind = np.empty(2 * len(texts), dtype=np.intp)
-        ind[0::2] = starts
-        ind[1::2] = ends
-        other = (np.bitwise_or.reduceat(flags, ind)[0::2] != 0) & (lengths > 0)
-        pair = _pairs_at(clipped, pair_tables)
-        last = ends[lengths > 0] - 1  # a pair starting on a text's last character
-        pair[last[last < n - 1]] = 0  # crosses into the next one
+        flags = _or_per_text(np.take(cased, joined.clipped), joined)
+        other = (flags != 0) & (lengths > 0)
+        pair = _pairs_within(joined, pair_tables)
         at = np.flatnonzero(pair)
         owner = np.searchsorted(ends, at, side="right")
         result: list[list[tuple[str, int, int, str]]] = [[] for _ in texts]
@@ -588,9 +579,8 @@ def _existence_form(
     if first is None or _scans_fast(rx, parsed):
         return rx
     chars = {s[0] for s in first}
-    if rx.flags & re.IGNORECASE and any(c.lower() != c or c.upper() != c for c in chars):
-        fold = re.compile(f"[{_class_body(chars)}]", rx.flags)
-        chars.update(fold.findall(_cased()))
+    if rx.flags & re.IGNORECASE:
+        chars = {v for c in chars for v in _case_variants(c)}
     cls = _class_body(chars)
     try:
         return re.compile(f"(?-i:[{cls}])(?<=(?=(?:{rx.pattern})).)", rx.flags)
@@ -724,30 +714,20 @@ def _chunk_masks(texts: Sequence[str], tables) -> list[int]:
     its character's index bits OR its pair's (the pair that starts there and ends in the same
     sentence); a sentence's mask is the OR of its rows."""
     ctab, firsts, seconds, columns, grid, ptab, always, width = tables
-    lengths = np.fromiter(map(len, texts), dtype=np.intp, count=len(texts))
-    ends = np.cumsum(lengths)
-    n = int(ends[-1]) if len(texts) else 0
-    if n == 0:
+    joined = _join(texts)
+    if joined.n == 0:
         return [always & (always >> width)] * len(texts)
-    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    # one extra all-zero row (index _ASTRAL) so the last sentence's end is a valid reduce index
-    clipped = np.append(np.minimum(codes, _ASTRAL), _ASTRAL)
     # (``np.take`` rather than fancy indexing: several times faster for these gathers)
-    rows = np.take(ctab, clipped, axis=0)
-    if n > 1:
+    rows = np.take(ctab, joined.clipped, axis=0)
+    if joined.n > 1:
         # the pair starting at each position: its row in ``ptab`` (0, all zero, for no key)
-        pair = _pairs_at(clipped, (firsts, seconds, columns, grid))
-        last = ends[lengths > 0] - 1  # a pair starting on a sentence's last character
-        pair[last[last < n - 1]] = 0  # crosses into the next one
-        rows[: n - 1] |= np.take(ptab, pair, axis=0)
-    ind = np.empty(2 * len(texts), dtype=np.intp)
-    ind[0::2] = ends - lengths
-    ind[1::2] = ends
-    red = np.ascontiguousarray(np.bitwise_or.reduceat(rows, ind, axis=0)[0::2])
+        pair = _pairs_within(joined, (firsts, seconds, columns, grid))
+        rows[: joined.n - 1] |= np.take(ptab, pair, axis=0)
+    red = np.ascontiguousarray(_or_per_text(rows, joined))
     buf = red.tobytes()
     step = red.shape[1] * 8
     out = []
-    for i, size in enumerate(lengths.tolist()):
+    for i, size in enumerate(joined.lengths.tolist()):
         m = (int.from_bytes(buf[i * step : (i + 1) * step], "little") if size else 0) | always
         out.append(m & (m >> width))
     return out
@@ -798,12 +778,46 @@ def _pair_grid(pairs: Sequence[str]):
     return firsts, seconds, columns, grid
 
 
-def _pairs_at(clipped, tables) -> np.ndarray:
-    """For each position but the last of ``clipped`` (code points capped at ``_ASTRAL``, plus
-    one extra final entry), the grid value of the pair starting there (0: not a key)."""
+class _Joined(NamedTuple):
+    """Texts joined for a vectorised pass: their lengths, ends and starts in the join, the
+    total ``n``, and ``clipped``: the join's code points capped at ``_ASTRAL`` plus one final
+    ``_ASTRAL`` entry (no character), so that a text ending at the join's end is still a valid
+    ``reduceat`` bound."""
+
+    lengths: np.ndarray
+    ends: np.ndarray
+    starts: np.ndarray
+    n: int
+    clipped: np.ndarray
+
+
+def _join(texts: Sequence[str]) -> _Joined:
+    lengths = np.fromiter(map(len, texts), dtype=np.intp, count=len(texts))
+    ends = np.cumsum(lengths)
+    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    clipped = np.append(np.minimum(codes, _ASTRAL), _ASTRAL)
+    return _Joined(lengths, ends, ends - lengths, int(ends[-1]) if len(texts) else 0, clipped)
+
+
+def _or_per_text(values: np.ndarray, joined: _Joined) -> np.ndarray:
+    """The OR of ``values`` (one entry or row per position of ``joined.clipped``) over each
+    text's positions; meaningless for an empty text, which the callers treat apart."""
+    bounds = np.empty(2 * len(joined.lengths), dtype=np.intp)
+    bounds[0::2] = joined.starts
+    bounds[1::2] = joined.ends
+    return np.bitwise_or.reduceat(values, bounds, axis=0)[0::2]
+
+
+def _pairs_within(joined: _Joined, tables) -> np.ndarray:
+    """For each position but the last of the join (n >= 2), the grid value of the pair
+    starting there (0: not a key, or a pair that crosses from one text into the next)."""
     firsts, seconds, columns, grid = tables
+    clipped, n, lengths = joined.clipped, joined.n, joined.lengths
     cell = np.take(firsts, clipped[:-2]) * columns + np.take(seconds, clipped[1:-1])
-    return np.take(grid, cell)
+    pair = np.take(grid, cell)
+    last = joined.ends[lengths > 0] - 1  # a pair starting on a text's last character
+    pair[last[last < n - 1]] = 0
+    return pair
 
 
 class PatternGroup:

@@ -35,18 +35,9 @@ def pica_extract(apk: Path):
 
 
 def pica_reach(facts) -> int:
-    from pica.audit import _attribute
-    from pica.extract.apk.reachability import pre_ui_paths
-    from pica.knowledge.sdks import detect_sdks, sdk_for_class
+    from pica.analysis.apk import analyse_apk
 
-    detect_sdks(facts.class_names, [c.name for c in facts.components], facts.native_libs,
-                [h.host for h in facts.hosts], app_package=facts.app.package)  # fmt: skip
-
-    def owner(name: str):
-        return sdk_for_class(name, app_package=facts.app.package)
-
-    uses = _attribute(facts.api_uses, owner)
-    return len(pre_ui_paths(facts, uses, owner))
+    return len(analyse_apk(facts).reachable or ())
 
 
 def pica_full(apk: Path) -> None:

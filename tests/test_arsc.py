@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from pica.errors import InputError
 from pica.extract.apk import arsc
-from pica.extract.errors import InputError
 
 APKS = Path(__file__).parent / "fixtures" / "apks"
 

@@ -96,7 +96,7 @@ def test_2_3_lists_each_runtime_permission() -> None:
 
 
 def test_unknown_category_is_an_input_error() -> None:
-    from pica.extract.errors import InputError
+    from pica.errors import InputError
 
     with pytest.raises(InputError, match="unknown category"):
         audit(apk=Path(APKS / "InsecureBank.apk"), category="not-a-category")

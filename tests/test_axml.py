@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from pica.errors import InputError
 from pica.extract.apk import axml
 from pica.extract.apk.axml import ANDROID_NS, ResRef, StringPool, XmlElement
-from pica.extract.errors import InputError
 
 APKS = Path(__file__).parent / "fixtures" / "apks"
 FIXTURES = sorted(p.name for p in APKS.glob("*.apk"))

@@ -10,8 +10,8 @@ from conftest import APKS
 from typer.testing import CliRunner
 
 from pica.cli import app
+from pica.errors import InputError
 from pica.extract.checklist import extract
-from pica.extract.errors import InputError
 
 runner = CliRunner()
 

@@ -8,8 +8,8 @@ import zipfile
 import pytest
 from conftest import APKS, androguard_quiet
 
+from pica.errors import InputError
 from pica.extract.apk.dex import INVOKE_OPS, DexFile, descriptor_to_java
-from pica.extract.errors import InputError
 
 
 def _dexes(name: str) -> list[DexFile]:

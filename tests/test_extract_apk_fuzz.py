@@ -11,7 +11,7 @@ import pytest
 from conftest import APKS, CONSTRUCTED
 
 from pica.audit import gather
-from pica.extract.errors import InputError
+from pica.errors import InputError
 
 TARGETS = ("AndroidManifest.xml", "resources.arsc")
 

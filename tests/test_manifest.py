@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pica.errors import InputError
 from pica.extract.apk import arsc, axml
 from pica.extract.apk.axml import ResRef, XmlElement
 from pica.extract.apk.manifest import (
@@ -18,7 +19,6 @@ from pica.extract.apk.manifest import (
     parse_apk_manifest,
     parse_manifest,
 )
-from pica.extract.errors import InputError
 
 APKS = Path(__file__).parent / "fixtures" / "apks"
 FIXTURES = sorted(p.name for p in APKS.glob("*.apk"))

@@ -5,7 +5,7 @@ import zlib
 
 import pytest
 
-from pica.extract.errors import InputError
+from pica.errors import InputError
 from pica.extract.policy import extract, extract_text
 
 

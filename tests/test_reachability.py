@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import pytest
 from conftest import APKS, CONSTRUCTED
 
+from pica.analysis.reachability import pre_ui_paths
+from pica.analysis.sdks import attribute_call_sites, sdk_for_class
 from pica.audit import audit, gather
 from pica.extract.apk import extract
-from pica.extract.apk.reachability import pre_ui_paths
-from pica.knowledge.sdks import sdk_for_class
 from pica.report import Verdict
 
 EXPECTED = json.loads((CONSTRUCTED / "expected.json").read_text())
@@ -21,6 +21,10 @@ EXPECTED = json.loads((CONSTRUCTED / "expected.json").read_text())
 class FakeEntry:
     id: str
     category: str = "push"
+
+    @property
+    def is_library(self) -> bool:
+        return False
 
 
 def lookup(class_name: str):
@@ -33,9 +37,7 @@ def lookup(class_name: str):
 @pytest.fixture(scope="module")
 def preconsent():
     facts = extract(CONSTRUCTED / "preconsent.apk")
-    from pica.audit import _attribute
-
-    uses = _attribute(facts.api_uses, lookup)
+    uses = attribute_call_sites(facts.api_uses, lookup)
     return pre_ui_paths(facts, uses, lookup)
 
 
@@ -154,7 +156,8 @@ def test_real_app_sms_reader_is_the_apps_not_googles() -> None:
 
 
 def test_androidx_startup_initializers_are_entry_points() -> None:
-    from pica.extract.apk.reachability import CallGraph, entry_points
+    from pica.analysis.reachability import entry_points
+    from pica.extract.apk.callgraph import CallGraph
 
     facts = extract(APKS / "ApiDemos-debug.apk")
     provider = next(

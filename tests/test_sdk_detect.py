@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from pica.analysis.sdks import detect_sdks, sdk_for_class
 from pica.evidence import SdkPresence
-from pica.knowledge.sdks import detect_sdks, sdk_for_class
 
 APK = Path(__file__).parent / "fixtures" / "apks" / "settings_apk-debug.apk"
 

@@ -1,4 +1,4 @@
-"""The one orchestration point: run the extractors for the inputs given, judge, report."""
+"""The one orchestration point: extract each input given → analysis → rules → report."""
 
 from __future__ import annotations
 
@@ -10,40 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from pica import __version__, knowledge
-from pica.evidence import ApiUse, Evidence, Party
+from pica.analysis.apk import analyse_apk
+from pica.errors import InputError
+from pica.evidence import Evidence
 from pica.extract.apk import extract as extract_apk
-from pica.extract.apk.reachability import pre_ui_paths
 from pica.extract.checklist import extract as extract_checklist
-from pica.extract.errors import InputError
 from pica.extract.policy import extract as extract_policy
-from pica.knowledge.sdks import detect_sdks, sdk_for_class
 from pica.report import Report
 from pica.rules import run_rules
 
 Progress = Callable[[str], None]
-
-
-# Open-source libraries compiled into the app (Jetpack, Kotlin, OkHttp…): their code acts for
-# the app, so they are not third parties.
-LIBRARY_CATEGORY = "library"
-
-
-def _attribute(uses: tuple[ApiUse, ...], sdk_for_class: Callable[[str], Any]) -> tuple[ApiUse, ...]:
-    """Mark each call site with the SDK whose code makes it; the rest is the app's own.
-
-    Bundled open-source libraries act for the app (they send nothing anywhere by themselves),
-    so their call sites stay first-party.
-    """
-    out = []
-    for use in uses:
-        entry = sdk_for_class(use.caller_class)
-        if entry is None:
-            out.append(use)
-        elif entry.category == LIBRARY_CATEGORY:
-            out.append(dataclasses.replace(use, library=entry.id))
-        else:
-            out.append(dataclasses.replace(use, party=Party.THIRD, sdk=entry.id))
-    return tuple(out)
 
 
 def _pi_by_party(evidence: Evidence) -> dict[str, dict[str, list[str]]]:
@@ -93,33 +69,18 @@ def gather(
         raise InputError("nothing to audit: give an APK, a policy, or both")
     if apk is not None:
         facts = extract_apk(apk, progress=step)
-        step("third-party SDKs")
-        detected = detect_sdks(
-            facts.class_names,
-            [c.name for c in facts.components] + [facts.manifest.application_class or ""],
-            facts.native_libs,
-            [h.host for h in facts.hosts],
-            app_package=facts.app.package,
-        )
-        sdks = [s for s in detected if s.category != LIBRARY_CATEGORY]
-        libraries = [s for s in detected if s.category == LIBRARY_CATEGORY]
-
-        def owner(class_name: str) -> Any:
-            return sdk_for_class(class_name, app_package=facts.app.package)
-
+        derived = analyse_apk(facts, reachability=reachability, progress=step)
         evidence.inputs["apk"] = Path(apk).name
         evidence.app = facts.app
         evidence.permissions = facts.permissions
         evidence.components = facts.components
-        evidence.api_uses = _attribute(facts.api_uses, owner)
-        evidence.libraries = tuple(libraries)
+        evidence.api_uses = derived.api_uses
+        evidence.libraries = derived.libraries
         evidence.hosts = facts.hosts
         evidence.embedded_policies = facts.embedded_policies
         evidence.resource_strings = facts.resource_strings
-        evidence.sdks = tuple(sdks)
-        if reachability:
-            step("pre-consent reachability")
-            evidence.reachable = tuple(pre_ui_paths(facts, evidence.api_uses, owner))
+        evidence.sdks = derived.sdks
+        evidence.reachable = derived.reachable
         if policy is None and facts.policy_files:
             location, raw = next(iter(facts.policy_files.items()))
             name = f"{Path(apk).name}!/{location}"

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from pica import __version__, knowledge
 from pica.audit import audit as run_audit
-from pica.extract.errors import InputError
+from pica.errors import InputError
 from pica.render import render
 from pica.report import SEVERITY, Report, Verdict
 

@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from pica import knowledge
+from pica.errors import InputError
 from pica.evidence import (
     ApiUse,
     AppInfo,
@@ -33,7 +34,6 @@ from pica.extract.apk.embedded_policy import (
     find_policy_mentions,
 )
 from pica.extract.apk.manifest import Manifest, parse_manifest
-from pica.extract.errors import InputError
 
 MAX_MANIFEST_BYTES = 16 * 1024**2
 MAX_ARSC_BYTES = 128 * 1024**2

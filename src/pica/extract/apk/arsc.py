@@ -5,7 +5,7 @@ Written from the format as documented in AOSP ``libs/androidfw/include/androidfw
 ResTable_entry incl. complex/map and compact entries, sparse and 16-bit offset tables).
 
 :func:`parse` validates the chunk structure (every chunk, string pool, offset table and config
-inside the bytes present) and raises :class:`~pica.extract.errors.InputError` when it is broken.
+inside the bytes present) and raises :class:`~pica.errors.InputError` when it is broken.
 Entries themselves are read only when asked for; a single malformed entry (offset past its
 chunk, string index out of range) is treated as absent and counted in
 :attr:`ResourceTable.skipped_entries` rather than failing the whole table, so that one bad
@@ -34,6 +34,7 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from pica.errors import InputError
 from pica.extract.apk.axml import (
     TYPE_DYNAMIC_REFERENCE,
     TYPE_REFERENCE,
@@ -42,7 +43,6 @@ from pica.extract.apk.axml import (
     read_chunk_header,
     typed_value,
 )
-from pica.extract.errors import InputError
 
 __all__ = ["ResourceTable", "parse", "MAX_REF_DEPTH"]
 

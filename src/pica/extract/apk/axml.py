@@ -5,7 +5,7 @@ a ``RES_XML_TYPE`` chunk holding a string pool, an optional resource map (attrib
 framework resource id) and a flat stream of namespace / element / CDATA nodes.
 
 The input is hostile: every offset, size, count and string index is checked against the bytes
-actually present; any violation raises :class:`~pica.extract.errors.InputError` with one line.
+actually present; any violation raises :class:`~pica.errors.InputError` with one line.
 Limits: element depth ≤ :data:`MAX_DEPTH`, total elements ≤ :data:`MAX_ELEMENTS`, decoded string
 bytes bounded by a small multiple of the pool size (so a pool whose strings overlap cannot
 explode memory). Work is linear in the input size.
@@ -33,7 +33,7 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from pica.extract.errors import InputError
+from pica.errors import InputError
 
 __all__ = [
     "ANDROID_NS",

@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pica.extract.errors import InputError
+from pica.errors import InputError
 
 MAX_APK_BYTES = 4 * 1024**3
 MAX_ENTRIES = 200_000

@@ -21,7 +21,7 @@ from itertools import accumulate
 
 import numpy as np
 
-from pica.extract.errors import InputError
+from pica.errors import InputError
 
 NO_INDEX = 0xFFFFFFFF
 

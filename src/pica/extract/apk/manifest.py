@@ -31,10 +31,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pica.errors import InputError
 from pica.extract.apk import arsc as _arsc
 from pica.extract.apk.axml import ResRef, XmlElement
 from pica.extract.apk.axml import parse as _parse_axml
-from pica.extract.errors import InputError
 
 __all__ = [
     "COMPONENT_KINDS",

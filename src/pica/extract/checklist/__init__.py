@@ -17,8 +17,8 @@ from pathlib import Path
 import yaml
 
 from pica import knowledge
+from pica.errors import InputError
 from pica.evidence import ChecklistAnswer
-from pica.extract.errors import InputError
 
 MAX_BYTES = 1024 * 1024
 RESULTS = ("pass", "fail", "not_applicable")

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import os
 
+from pica.errors import InputError
 from pica.evidence import PolicyEvidence, PolicyStatement, Span
-from pica.extract.errors import InputError
+from pica.evidence.policy import PolicyProfile
 from pica.extract.policy.document import Document
 from pica.extract.policy.html import parse_html
 from pica.extract.policy.lexicon import lexicon, pi_matcher, searchers
 from pica.extract.policy.load import DEFAULT_MAX_BYTES, decode_bytes, read_source, sniff_kind
 from pica.extract.policy.pdf import parse_pdf
-from pica.extract.policy.profile import PolicyProfile, ProfileAccumulator, build_profile
+from pica.extract.policy.profile import ProfileAccumulator, build_profile
 from pica.extract.policy.statements import analyse_with
 from pica.extract.policy.structure import build, text_blocks
 

@@ -12,7 +12,7 @@ from collections import Counter
 from lxml import etree
 from lxml import html as lxml_html
 
-from pica.extract.errors import InputError
+from pica.errors import InputError
 from pica.extract.policy.css import (
     StyleSheet,
     font_size_from_shorthand,

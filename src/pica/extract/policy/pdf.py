@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from pica.extract.errors import InputError
+from pica.errors import InputError
 from pica.extract.policy.document import Document
 from pica.extract.policy.structure import text_blocks
 

@@ -1,0 +1,52 @@
+"""Everything derived from one APK's facts: its SDKs, whose code each call site is, and what
+runs before any UI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pica.analysis.reachability import pre_ui_paths
+from pica.analysis.sdks import attribute_call_sites, detect_sdks, sdk_for_class
+from pica.evidence import ApiUse, ReachablePath, SdkPresence
+from pica.extract.apk import ApkFacts
+from pica.knowledge.sdks import LIBRARY, SdkEntry
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ApkAnalysis:
+    sdks: tuple[SdkPresence, ...]  # third-party SDKs: they collect or send data themselves
+    libraries: tuple[SdkPresence, ...]  # open-source libraries: their code acts for the app
+    api_uses: tuple[ApiUse, ...]  # the extractor's call sites, each attributed to its party
+    reachable: tuple[ReachablePath, ...] | None  # None: reachability not analysed
+
+
+def analyse_apk(
+    facts: ApkFacts, *, reachability: bool = True, progress: Progress | None = None
+) -> ApkAnalysis:
+    step = progress or (lambda _msg: None)
+    step("third-party SDKs")
+    detected = detect_sdks(
+        facts.class_names,
+        [c.name for c in facts.components] + [facts.manifest.application_class or ""],
+        facts.native_libs,
+        [h.host for h in facts.hosts],
+        app_package=facts.app.package,
+    )
+
+    def owner(class_name: str) -> SdkEntry | None:
+        return sdk_for_class(class_name, app_package=facts.app.package)
+
+    api_uses = attribute_call_sites(facts.api_uses, owner)
+    reachable = None
+    if reachability:
+        step("pre-consent reachability")
+        reachable = tuple(pre_ui_paths(facts, api_uses, owner))
+    return ApkAnalysis(
+        sdks=tuple(s for s in detected if s.category != LIBRARY),
+        libraries=tuple(s for s in detected if s.category == LIBRARY),
+        api_uses=api_uses,
+        reachable=reachable,
+    )

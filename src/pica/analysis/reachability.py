@@ -1,0 +1,216 @@
+"""Static pre-consent reachability: what runs before any UI can ask the user anything.
+
+Entry points are the code Android runs before an activity exists: the Application class
+(``<clinit>``, ``<init>``, ``attachBaseContext``, ``onCreate``, up its superclasses), every
+declared ContentProvider (``onCreate`` runs at process start: SDK auto-init providers live
+here) and the androidx.startup initializers it names, and receivers for system broadcasts such
+as BOOT_COMPLETED, plus services they start.
+
+From these we walk the extractor's call graph (``pica.extract.apk.callgraph``) breadth-first,
+so each finding carries a shortest path. A path that first reads a consent-looking
+SharedPreferences key is marked as gated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pica.evidence import ApiUse, ReachablePath
+from pica.extract.apk import ApkFacts
+from pica.extract.apk.callgraph import CallGraph, MethodStep, Node, java_name, label
+
+MAX_NODES = 200_000
+
+PRE_UI_ACTIONS = frozenset(
+    {
+        "android.intent.action.BOOT_COMPLETED",
+        "android.intent.action.LOCKED_BOOT_COMPLETED",
+        "android.intent.action.QUICKBOOT_POWERON",
+        "android.intent.action.MY_PACKAGE_REPLACED",
+        "android.intent.action.PACKAGE_ADDED",
+        "android.intent.action.PACKAGE_REPLACED",
+        "android.intent.action.PACKAGE_REMOVED",
+        "android.net.conn.CONNECTIVITY_CHANGE",
+        "android.net.wifi.STATE_CHANGE",
+        "android.net.wifi.WIFI_STATE_CHANGED",
+        "android.intent.action.USER_PRESENT",
+        "android.intent.action.ACTION_POWER_CONNECTED",
+        "android.intent.action.ACTION_POWER_DISCONNECTED",
+        "android.intent.action.TIME_SET",
+        "android.intent.action.TIMEZONE_CHANGED",
+        "android.intent.action.PHONE_STATE",
+        "android.provider.Telephony.SMS_RECEIVED",
+        "android.intent.action.SIM_STATE_CHANGED",
+    }
+)
+APPLICATION_METHODS = ("<clinit>", "<init>", "attachBaseContext", "onCreate")
+PROVIDER_METHODS = ("<clinit>", "<init>", "attachInfo", "onCreate")
+INITIALIZER_METHODS = ("<clinit>", "<init>", "create")
+RECEIVER_METHODS = ("<clinit>", "<init>", "onReceive")
+
+
+CONSENT_KEY = re.compile(
+    r"agree|privacy|consent|protocol|policy|accept|authori[sz]|first_?launch|隐私|同意|协议",
+    re.IGNORECASE,
+)
+
+
+def _confidence(hops: tuple[str, ...]) -> str:
+    odd = [h for h in hops if h != "direct"]
+    if not odd:
+        return "high"
+    if len(odd) == 1:
+        return "medium"
+    return "low"
+
+
+@dataclass
+class _Visit:
+    parent: Node | None
+    hop: str
+    gate: str | None
+
+
+def entry_points(graph: CallGraph, facts: ApkFacts) -> list[tuple[Node, str]]:
+    """(method, why) for everything Android may run before any activity exists."""
+    manifest = facts.manifest
+    entries: list[tuple[Node, str]] = []
+    if manifest.application_class:
+        for node in graph.lifecycle(manifest.application_class, APPLICATION_METHODS):
+            entries.append((node, "Application"))
+    for comp in manifest.components:
+        if comp.kind == "provider":
+            entries += [
+                (n, "ContentProvider") for n in graph.lifecycle(comp.name, PROVIDER_METHODS)
+            ]
+            # androidx.startup runs the Initializer classes named in the provider's meta-data
+            # by reflection, which no call edge shows: they are entry points of their own.
+            for name in comp.meta_data_names:
+                entries += [
+                    (n, "androidx.startup Initializer")
+                    for n in graph.lifecycle(name, INITIALIZER_METHODS)
+                ]
+        elif comp.kind == "receiver" and PRE_UI_ACTIONS.intersection(comp.actions):
+            entries += [
+                (n, "BroadcastReceiver") for n in graph.lifecycle(comp.name, RECEIVER_METHODS)
+            ]
+    return entries
+
+
+def pre_ui_paths(
+    facts: ApkFacts,
+    api_uses: Iterable[ApiUse],
+    sdk_for_class: Callable[[str], Any] | None = None,
+) -> list[ReachablePath]:
+    """Sensitive APIs and third-party SDK code reachable before any UI, with shortest paths.
+
+    ``api_uses`` are the extractor's call sites, already attributed to SDKs; ``sdk_for_class``
+    maps a dotted class name to its catalog entry (or None for the app's own code).
+    """
+    graph = CallGraph(facts.dexes)
+    services = {c.name for c in facts.manifest.components if c.kind == "service"}
+    uses_by_method: dict[tuple[str, str, str], list[ApiUse]] = {}
+    for use in api_uses:
+        uses_by_method.setdefault((use.dex, use.caller_class, use.caller_method), []).append(use)
+
+    owners: dict[str, Any] = {}
+
+    def sdk_of(descriptor: str) -> Any:
+        if sdk_for_class is None:
+            return None
+        if descriptor not in owners:
+            entry = sdk_for_class(java_name(descriptor))
+            library = entry is not None and getattr(entry, "category", "") == "library"
+            owners[descriptor] = None if library else entry
+        return owners[descriptor]
+
+    visits: dict[Node, _Visit] = {}
+    queue: deque[Node] = deque()
+    for node, _why in entry_points(graph, facts):
+        if node not in visits:
+            visits[node] = _Visit(None, "entry", None)
+            queue.append(node)
+
+    def offer(child: Node, parent: Node, hop: str, gate: str | None) -> None:
+        known = visits.get(child)
+        if known is None or (known.gate and not gate):  # an ungated path outranks a gated one
+            visits[child] = _Visit(parent, hop, gate)
+            if len(visits) < MAX_NODES:
+                queue.append(child)
+
+    while queue:
+        node = queue.popleft()
+        step = graph.step(node, services)
+        if step is None:
+            continue
+        gate = visits[node].gate or _consent_read(step)
+        for callee, hop in step.callees:
+            offer(callee, node, hop, gate)
+
+    def path_to(node: Node) -> tuple[list[Node], list[str]]:
+        """Entry point → … → node, following parent links (guarded against any cycle)."""
+        nodes, hops = [node], []
+        seen = {node}
+        while (parent := visits[nodes[-1]].parent) is not None and parent not in seen:
+            hops.append(visits[nodes[-1]].hop)
+            nodes.append(parent)
+            seen.add(parent)
+        return nodes[::-1], hops[::-1]
+
+    results: list[ReachablePath] = []
+    seen_sdks: set[str] = set()
+    for node, visit in visits.items():
+        caller_class = java_name(node[0])
+        sdk = sdk_of(node[0])
+        constructor = node[1].startswith("<")  # <init>/<clinit>: report the SDK's real init
+        if sdk is not None and sdk.id not in seen_sdks and not constructor:
+            nodes, hops = path_to(node)
+            parent_sdk = sdk_of(nodes[-2][0]) if len(nodes) > 1 else None
+            if parent_sdk is None or parent_sdk.id != sdk.id:
+                seen_sdks.add(sdk.id)
+                results.append(
+                    ReachablePath(
+                        kind="sdk_init",
+                        target=label(node),
+                        entry_point=label(nodes[0]),
+                        path=tuple(label(n) for n in nodes),
+                        confidence=_confidence(tuple(hops)),
+                        hop_kinds=tuple(hops),
+                        sdk=sdk.id,
+                        gated_by=visit.gate,
+                        source=f"{graph.dex_name(node)} {node[0]}->{node[1]}",
+                    )
+                )
+        for use in uses_by_method.get((graph.dex_name(node), caller_class, node[1]), []):
+            nodes, hops = path_to(node)
+            all_hops = (*hops, "direct")
+            results.append(
+                ReachablePath(
+                    kind="api",
+                    target=use.api,
+                    entry_point=label(nodes[0]),
+                    path=(*(label(n) for n in nodes), use.api),
+                    confidence=_confidence(all_hops),
+                    hop_kinds=all_hops,
+                    pi_type=use.pi_type,
+                    sdk=use.sdk,
+                    gated_by=visit.gate,
+                    source=use.source,
+                )
+            )
+    results.sort(key=lambda p: (p.kind, p.pi_type or "", len(p.path), p.target))
+    return results
+
+
+def _consent_read(step: MethodStep) -> str | None:
+    """A SharedPreferences read of a consent-looking key in this method, as 'getBoolean("key")'."""
+    if step.prefs_read is None:
+        return None
+    for key in step.strings:
+        if CONSENT_KEY.search(key):
+            return f'SharedPreferences.{step.prefs_read}("{key}")'
+    return None

@@ -1,0 +1,103 @@
+"""Typed facts: what the readers found and what analysis derived, before any rule judges it.
+
+Split by input kind (``apk``, ``policy``, ``checklist``, ``runtime``, ``network``) plus
+``derived`` for facts made by joining inputs. Every fact is immutable and carries a ``source``
+a reader can use to find it again. ``Evidence`` bundles all facts about one app; rules receive
+only it. This package imports nothing of pica but ``knowledge``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pica.evidence.apk import (
+    ApiUse,
+    AppInfo,
+    Component,
+    EmbeddedPolicy,
+    HostRef,
+    Party,
+    Permission,
+    ResourceString,
+    SdkPresence,
+)
+from pica.evidence.checklist import ChecklistAnswer
+from pica.evidence.derived import ReachablePath, Searched
+from pica.evidence.network import Flow
+from pica.evidence.policy import (
+    PolicyEvidence,
+    PolicyProfile,
+    PolicyStatement,
+    Span,
+    TextRef,
+)
+from pica.evidence.runtime import Collection, ConsentEvent
+
+__all__ = [
+    "ApiUse",
+    "AppInfo",
+    "ChecklistAnswer",
+    "Collection",
+    "Component",
+    "ConsentEvent",
+    "EmbeddedPolicy",
+    "Evidence",
+    "Flow",
+    "HostRef",
+    "Party",
+    "Permission",
+    "PolicyEvidence",
+    "PolicyProfile",
+    "PolicyStatement",
+    "ReachablePath",
+    "ResourceString",
+    "SdkPresence",
+    "Searched",
+    "Span",
+    "TextRef",
+]
+
+
+@dataclass
+class Evidence:
+    """All facts about one app, from every input given. Rules receive only this."""
+
+    inputs: dict[str, str] = field(default_factory=dict)  # kind -> file name or URL
+    app: AppInfo | None = None
+    category: str | None = None
+    permissions: tuple[Permission, ...] = ()
+    components: tuple[Component, ...] = ()
+    api_uses: tuple[ApiUse, ...] = ()
+    hosts: tuple[HostRef, ...] = ()
+    embedded_policies: tuple[EmbeddedPolicy, ...] = ()
+    resource_strings: tuple[ResourceString, ...] = ()
+    sdks: tuple[SdkPresence, ...] = ()  # third-party SDKs (collect or send data themselves)
+    libraries: tuple[SdkPresence, ...] = ()  # open-source libraries bundled into the app
+    reachable: tuple[ReachablePath, ...] | None = None  # None: reachability not analysed
+    policy: PolicyEvidence | None = None
+    checklist: tuple[ChecklistAnswer, ...] = ()
+    collections: tuple[Collection, ...] = ()
+    consent_events: tuple[ConsentEvent, ...] = ()
+    flows: tuple[Flow, ...] = ()
+
+    @property
+    def has_apk(self) -> bool:
+        return "apk" in self.inputs
+
+    @property
+    def has_policy(self) -> bool:
+        return self.policy is not None
+
+    @property
+    def has_trace(self) -> bool:
+        return "trace" in self.inputs
+
+    @property
+    def has_network(self) -> bool:
+        return "network" in self.inputs
+
+    def checklist_for(self, item_id: str) -> ChecklistAnswer | None:
+        for answer in self.checklist:
+            if answer.item_id == item_id:
+                return answer
+        return None

@@ -1,0 +1,127 @@
+"""Facts read from an APK: identity, manifest, call sites, strings, bundled policies, SDKs.
+
+Every fact carries a ``source`` a reader can find again (file + offset, class + method).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Party(StrEnum):
+    """Who makes a call or receives data."""
+
+    FIRST = "first"  # the app's own code or back-end
+    THIRD = "third"  # an embedded SDK or an outside service
+
+
+@dataclass(frozen=True)
+class AppInfo:
+    """Identity of the audited package."""
+
+    package: str
+    version_name: str | None = None
+    version_code: str | None = None
+    min_sdk: int | None = None
+    target_sdk: int | None = None
+    label: str | None = None
+    application_class: str | None = None
+    file_name: str = ""
+    sha256: str = ""
+    size: int = 0
+    dex_files: tuple[str, ...] = ()
+    class_count: int = 0
+    method_count: int = 0
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A permission the manifest requests (uses-permission or uses-permission-sdk-23)."""
+
+    name: str
+    protection: str  # dangerous | normal | signature | special | unknown
+    pi_types: tuple[str, ...]
+    source: str
+    max_sdk: int | None = None
+
+    @property
+    def is_runtime(self) -> bool:
+        return self.protection == "dangerous"
+
+
+@dataclass(frozen=True)
+class Component:
+    """An activity, service, receiver or provider declared in the manifest."""
+
+    kind: str  # activity | service | receiver | provider | activity-alias
+    name: str
+    exported: bool | None
+    source: str
+    actions: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    authorities: tuple[str, ...] = ()
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class ApiUse:
+    """A call site (or field read) of a framework API that reaches personal information."""
+
+    pi_type: str
+    api: str  # e.g. android.telephony.TelephonyManager.getDeviceId
+    caller_class: str  # dotted Java name
+    caller_method: str  # name + descriptor, e.g. onCreate(Landroid/os/Bundle;)V
+    dex: str
+    offset: int  # byte offset of the instruction in the dex file
+    source: str
+    party: Party = Party.FIRST
+    sdk: str | None = None  # catalog id of the SDK whose code makes the call
+    library: str | None = None  # catalog id of the bundled open-source library holding the call
+
+    @property
+    def caller(self) -> str:
+        return f"{self.caller_class}.{self.caller_method.split('(', 1)[0]}"
+
+
+@dataclass(frozen=True)
+class HostRef:
+    """A URL or host name found as a string constant in code or resources."""
+
+    host: str
+    url: str
+    source: str
+
+
+@dataclass(frozen=True)
+class EmbeddedPolicy:
+    """A privacy policy the package carries: a text/HTML file or a link to one."""
+
+    kind: str  # file | url | mention (a UI string naming the policy, no text or link)
+    location: str  # path inside the APK, or the URL
+    excerpt: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ResourceString:
+    """A string resource value (used to look for permission purpose texts and policy links)."""
+
+    name: str
+    value: str
+    source: str
+
+
+@dataclass(frozen=True)
+class SdkPresence:
+    """A third-party SDK detected in the package, with the signals it rests on."""
+
+    sdk_id: str
+    name: str
+    name_zh: str | None
+    vendor: str
+    category: str
+    chinese: bool
+    signals: tuple[str, ...]
+    pi_types: tuple[str, ...] = ()
+    policy_url: str | None = None

@@ -21,3 +21,22 @@ def androguard_quiet() -> None:
     from loguru import logger
 
     logger.disable("androguard")
+
+
+# The items the policy text settles on its own.
+POLICY_ITEMS = ("1.1", "1.4", "2.1", "2.2", "2.4", "3.6", "3.8", "4.5", "6.1", "6.2", "6.3", "6.5")
+
+
+def judge(item_id: str, policy, sdk_names=()):
+    """Run the registered rule for one item on a policy alone (plus detected SDKs by name)."""
+    from pica.evidence import Evidence, SdkPresence
+    from pica.rules import RULES, load_rules
+
+    load_rules()
+    sdks = tuple(
+        SdkPresence(sdk_id=n, name=n, name_zh=None, vendor="", category="analytics",
+                    chinese=True, signals=())
+        for n in sdk_names
+    )  # fmt: skip
+    evidence = Evidence(inputs={"policy": policy.location}, policy=policy, sdks=sdks)
+    return RULES[item_id](evidence)

@@ -62,7 +62,15 @@ def test_no_policy_anywhere_is_a_1_1_violation_with_its_search_stated() -> None:
     report = audit(apk=APKS / "InsecureBank.apk")
     finding = next(f for f in report.findings if f.item_id == "1.1")
     assert finding.verdict is Verdict.VIOLATION
-    assert "privacy policy" in finding.cites[0].text
+    assert not finding.cites  # nothing was found, so the finding cites what was searched
+    (searched,) = finding.searched
+    assert searched.input == "apk" and "privacy policy" in searched.what
+    assert "隐私政策" in searched.terms and "DEX string" in searched.scope
+    document = json.loads(render(report, "json"))
+    row = next(f for f in document["findings"] if f["item_id"] == "1.1")
+    assert row["searched"][0]["scope"] == searched.scope
+    html = render(report, "html").decode()
+    assert "已检索 Searched" in html and "隐私政策" in html
 
 
 def test_category_settles_4_1() -> None:

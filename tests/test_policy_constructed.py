@@ -1,12 +1,12 @@
 """Small constructed policies: charsets, CSS font size/contrast, Traditional-only, tables, limits."""
 
 import pytest
+from conftest import judge
 
 from pica.extract.policy import extract, extract_text
 from pica.extract.policy.css import contrast_ratio, parse_colour
 from pica.extract.policy.profile import cn_number, to_working_days
 from pica.report import Verdict
-from pica.rules import policy_text as pt
 
 BODY = (
     "<h2>一、我们如何收集和使用您的个人信息</h2>"
@@ -45,7 +45,7 @@ def test_utf8_html_profile_and_verdicts():
     ]
     assert stm and "collect" in stm[0].actions and stm[0].purposes
     for item in ("1.1", "2.1", "2.2", "3.8", "6.1", "6.3", "6.5"):
-        assert pt.JUDGES[item](ev).verdict == Verdict.COMPLIANT, item
+        assert judge(item, ev).verdict == Verdict.COMPLIANT, item
 
 
 @pytest.mark.parametrize("charset", ["gbk", "gb18030", "utf-16"])
@@ -71,7 +71,7 @@ def test_small_pale_font_violates_1_4():
     assert rd.contrast_ratio == pytest.approx(
         contrast_ratio((204, 204, 204), (255, 255, 255)), abs=0.01
     )
-    f = pt.judge_1_4(ev)
+    f = judge("1.4", ev)
     assert f.verdict == Verdict.VIOLATION
     assert "10.0px" in f.reason and "contrast" in f.reason
 
@@ -98,14 +98,14 @@ def test_traditional_only_violates_1_4():
     )
     ev = extract(page(body=trad).encode(), name="t.html")
     assert ev.profile.readability.script == "traditional"
-    f = pt.judge_1_4(ev)
+    f = judge("1.4", ev)
     assert f.verdict == Verdict.VIOLATION and "Traditional" in f.reason
 
 
 def test_english_only_is_not_simplified():
     ev = extract_text("We collect your email address to create your account. " * 10, name="en.txt")
     assert not ev.profile.readability.has_simplified_chinese
-    assert pt.judge_1_4(ev).verdict == Verdict.VIOLATION
+    assert judge("1.4", ev).verdict == Verdict.VIOLATION
 
 
 def test_sdk_table():
@@ -122,56 +122,57 @@ def test_sdk_table():
     assert [r.name for r in rows] == ["友盟统计SDK", "极光推送SDK"]
     assert rows[0].purpose == "统计分析" and "oaid" in rows[0].pi_types
     assert rows[0].policy_url == "https://www.umeng.com/page/policy"
-    f = pt.judge_2_1(ev, sdk_names=["友盟统计SDK", "极光推送SDK"])
+    f = judge("2.1", ev, sdk_names=["友盟统计SDK", "极光推送SDK"])
     assert f.verdict == Verdict.VIOLATION and "极光推送SDK is listed without purpose" in f.reason
-    assert pt.judge_2_1(ev, sdk_names=["友盟统计SDK"]).verdict == Verdict.COMPLIANT
+    assert judge("2.1", ev, sdk_names=["友盟统计SDK"]).verdict == Verdict.COMPLIANT
 
 
 def test_missing_items_are_violations_with_search_cite():
     ev = extract_text("隐私政策\n我们会收集您的手机号码用于注册。", name="bare.txt")
     for item in ("2.2", "3.8", "6.1", "6.5"):
-        f = pt.JUDGES[item](ev)
+        f = judge(item, ev)
         assert f.verdict == Verdict.VIOLATION, item
-        assert f.cites and "Searched the whole policy" in f.cites[-1].text
+        assert f.searched and f.searched[0].input == "policy", item
+        assert f.searched[0].scope.startswith("whole policy (") and f.searched[0].patterns, item
         assert f.evidence_kind == "policy" and f.fix
 
 
 def test_no_collection_rules_is_1_1_violation():
     ev = extract_text("欢迎使用本应用。本应用致力于为您提供优质服务。", name="x.txt")
-    assert pt.judge_1_1(ev).verdict == Verdict.VIOLATION
+    assert judge("1.1", ev).verdict == Verdict.VIOLATION
 
 
 def test_response_limits():
     assert cn_number("十五") == 15 and cn_number("三十") == 30 and cn_number("两") == 2
     assert to_working_days(30, "天") == 22 and to_working_days(1, "个月") == 22
     ev = extract_text("您提出注销申请后，我们将在30个工作日内完成核查和处理。", name="l.txt")
-    f = pt.judge_6_3(ev)
+    f = judge("6.3", ev)
     assert f.verdict == Verdict.VIOLATION and "30" in f.reason
     ev = extract_text("我们将在一个月内回复您的投诉。请发送邮件至a@b.cn联系我们。", name="l.txt")
-    assert pt.judge_6_5(ev).verdict == Verdict.VIOLATION
+    assert judge("6.5", ev).verdict == Verdict.VIOLATION
 
 
 def test_personalisation_without_optout_is_3_6_violation():
     ev = extract_text("我们会根据您的浏览记录向您进行个性化推荐。", name="p.txt")
-    assert pt.judge_3_6(ev).verdict == Verdict.VIOLATION
+    assert judge("3.6", ev).verdict == Verdict.VIOLATION
     ev = extract_text(
         "我们会根据您的浏览记录向您进行个性化推荐。您可以在【我的】-【设置】-【个性化推荐】中关闭个性化推荐。",
         name="p.txt",
     )
-    f = pt.judge_3_6(ev)
+    f = judge("3.6", ev)
     assert f.verdict == Verdict.COMPLIANT and "个性化推荐" in f.reason
 
 
 def test_unreasonable_cancellation_condition_is_6_2_violation():
     ev = extract_text("如需注销账号，您需要提供手持身份证照片并邮寄书面申请材料。", name="c.txt")
-    assert pt.judge_6_2(ev).verdict == Verdict.VIOLATION
+    assert judge("6.2", ev).verdict == Verdict.VIOLATION
 
 
 def test_forced_consent_for_improvement_is_4_5_violation():
     ev = extract_text(
         "为了提升用户体验，我们会收集您的设备信息，如您不同意，将无法使用本应用。", name="f.txt"
     )
-    assert pt.judge_4_5(ev).verdict == Verdict.VIOLATION
+    assert judge("4.5", ev).verdict == Verdict.VIOLATION
 
 
 # Sentence classes: constructed sentences in the general phrasing of Chinese policies (not rows of

@@ -9,10 +9,10 @@ promise (§5); the 寻找他 policy's CSS (p 13px, body #666 on #f4f4f4), its "�
 from pathlib import Path
 
 import pytest
+from conftest import POLICY_ITEMS, judge
 
 from pica.extract.policy import extract
 from pica.report import Verdict
-from pica.rules import policy_text as pt
 
 D = Path(__file__).parent / "fixtures" / "policies" / "viodroid"
 
@@ -55,7 +55,7 @@ def test_pianchang_text_and_html_agree(pianchang):
 
 
 def test_pianchang_findings(pianchang):
-    v = {k: j(pianchang).verdict for k, j in pt.JUDGES.items()}
+    v = {k: judge(k, pianchang).verdict for k in POLICY_ITEMS}
     assert v["1.1"] == Verdict.COMPLIANT
     assert v["1.4"] == Verdict.COMPLIANT
     assert v["2.2"] == Verdict.COMPLIANT
@@ -64,7 +64,7 @@ def test_pianchang_findings(pianchang):
     assert v["6.2"] == Verdict.COMPLIANT
     assert v["6.3"] == Verdict.COMPLIANT
     assert v["6.5"] == Verdict.COMPLIANT
-    f = pt.judge_6_5(pianchang)
+    f = judge("6.5", pianchang)
     assert any("support@fotoplace.cc" in c.text for c in f.cites)
     assert all(c.source.startswith("C100003425-1.3.10.html: chars ") for c in f.cites)
 
@@ -77,12 +77,12 @@ def test_xunzhaota_profile_and_findings(xunzhaota):
     assert rd.body_font_px == 13.0
     assert (rd.text_color, rd.background_color) == ("#666666", "#f4f4f4")
     assert rd.contrast_ratio == pytest.approx(5.22, abs=0.01)
-    f = pt.judge_6_1(xunzhaota)
+    f = judge("6.1", xunzhaota)
     assert f.verdict == Verdict.VIOLATION and "account cancellation" in f.reason
-    assert pt.judge_2_2(xunzhaota).verdict == Verdict.COMPLIANT
+    assert judge("2.2", xunzhaota).verdict == Verdict.COMPLIANT
 
 
 def test_sdk_names_checked_against_policy(pianchang):
-    f = pt.judge_2_1(pianchang, sdk_names=["NoSuchSDK"])
+    f = judge("2.1", pianchang, sdk_names=["NoSuchSDK"])
     assert f.verdict == Verdict.VIOLATION
     assert "NoSuchSDK (detected in the APK) is not named" in f.reason

@@ -28,7 +28,7 @@ def _doc(**kw) -> dict:
 def test_schema_is_draft_2020_12_versioned_and_documented():
     s = schema()
     assert s["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert s["properties"]["schema_version"]["const"] == SCHEMA_VERSION == "1.0"
+    assert s["properties"]["schema_version"]["const"] == SCHEMA_VERSION == "1.1"
 
     undocumented = []
 
@@ -71,7 +71,7 @@ def test_schema_rejects_broken_documents():
 def test_content_titles_and_counts():
     doc = _doc()
     cat = catalog()
-    assert doc["schema_version"] == "1.0"
+    assert doc["schema_version"] == "1.1"
     assert [f["item_id"] for f in doc["findings"]] == ITEM_IDS
     for finding in doc["findings"]:
         item = cat[finding["item_id"]]

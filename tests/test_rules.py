@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
+
 import pytest
 
+import pica.rules
+from pica import knowledge
 from pica.evidence import (
     ApiUse,
     AppInfo,
@@ -14,7 +20,7 @@ from pica.evidence import (
     ReachablePath,
 )
 from pica.report import Verdict
-from pica.rules import RULES, run_rules
+from pica.rules import RULES, load_rules, run_rules
 
 
 def apk_evidence(**kwargs) -> Evidence:
@@ -113,3 +119,95 @@ def test_4_1_ignores_wrappers_in_bundled_libraries() -> None:
     own = ApiUse("imei", "android.telephony.TelephonyManager.getDeviceId",
                  "com.example.x.Login", "go()V", "classes.dex", 8, "src")  # fmt: skip
     assert judge("4.1", apk_evidence(category="news", api_uses=(own,))).verdict is Verdict.VIOLATION
+
+
+# --------------------------------------------------------------------- one home per item
+
+RULES_DIR = Path(pica.rules.__file__).parent
+ITEM_ID = re.compile(r"^\d\.\d+$")
+
+
+def _rule_id(decorator: ast.expr) -> str | None:
+    """The item id of a ``@rule("x.y")`` decorator, else None."""
+    if (
+        isinstance(decorator, ast.Call)
+        and isinstance(decorator.func, ast.Name)
+        and decorator.func.id == "rule"
+        and decorator.args
+        and isinstance(decorator.args[0], ast.Constant)
+    ):
+        return decorator.args[0].value
+    return None
+
+
+def _item_literals(tree: ast.Module) -> list[tuple[str, str | None]]:
+    """(item id literal, the @rule id of the top-level function holding it, or None)."""
+    catalog = set(knowledge.rule_catalog())
+    found = []
+    for node in tree.body:
+        owner = None
+        if isinstance(node, ast.FunctionDef):
+            ids = [i for d in node.decorator_list if (i := _rule_id(d))]
+            owner = ids[0] if ids else None
+        for sub in ast.walk(node):
+            if (
+                isinstance(sub, ast.Constant)
+                and isinstance(sub.value, str)
+                and ITEM_ID.match(sub.value)
+                and sub.value in catalog
+            ):
+                found.append((sub.value, owner))
+    return found
+
+
+def test_each_item_has_exactly_one_rule_in_its_category_module() -> None:
+    registry = load_rules()
+    assert list(knowledge.rule_catalog()) == sorted(
+        registry, key=list(knowledge.rule_catalog()).index
+    )
+    assert set(registry) == set(knowledge.rule_catalog()) and len(registry) == 31
+    for item_id, func in registry.items():
+        assert func.__module__.startswith(f"pica.rules.r{item_id.split('.')[0]}_"), item_id
+    decorated: dict[str, list[str]] = {}
+    for path in sorted(RULES_DIR.glob("*.py")):
+        for node in ast.parse(path.read_text("utf-8")).body:
+            if isinstance(node, ast.FunctionDef):
+                for d in node.decorator_list:
+                    if item := _rule_id(d):
+                        decorated.setdefault(item, []).append(f"{path.name}:{node.name}")
+    assert all(len(v) == 1 for v in decorated.values()), decorated
+    assert set(decorated) == set(registry)
+
+
+def test_no_item_is_decided_outside_its_rule_function() -> None:
+    """An item id written anywhere in the rules package sits inside the one function
+    registered for that item: no helper, table or second module can decide it."""
+    stray = []
+    for path in sorted(RULES_DIR.glob("*.py")):
+        for item_id, owner in _item_literals(ast.parse(path.read_text("utf-8"))):
+            if owner != item_id:
+                stray.append(f"{path.name}: {item_id!r} inside {owner or 'no rule function'}")
+    assert not stray, stray
+
+
+def test_the_item_literal_check_catches_a_second_home() -> None:
+    """The walk above would fail on a helper that decides an item, as policy_text.judge_X did."""
+    tree = ast.parse(
+        '@rule("2.2")\ndef change(evidence):\n    return judge(evidence)\n\n'
+        'def judge(evidence):\n    return Finding(item_id="2.2", verdict=Verdict.COMPLIANT)\n'
+    )
+    assert ("2.2", None) in _item_literals(tree)
+
+
+def test_only_the_rules_package_registers_rules() -> None:
+    src = RULES_DIR.parent
+    for path in src.rglob("*.py"):
+        if path.parent == RULES_DIR:
+            continue
+        tree = ast.parse(path.read_text("utf-8"))
+        assert not any(
+            _rule_id(d)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef)
+            for d in node.decorator_list
+        ), path

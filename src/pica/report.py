@@ -6,7 +6,9 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-SCHEMA_VERSION = "1.0"
+from pica.evidence.derived import Searched
+
+SCHEMA_VERSION = "1.1"
 
 
 class Verdict(StrEnum):
@@ -44,6 +46,7 @@ class Finding:
     verdict: Verdict
     reason: str
     cites: tuple[Cite, ...] = ()
+    searched: tuple[Searched, ...] = ()  # what was looked for and not found, for absences
     missing: tuple[str, ...] = ()  # evidence kinds that would settle an inconclusive finding
     manual_test: str = ""  # what a person should do, for manual findings
     fix: str = ""

@@ -30,7 +30,8 @@ class Searched:
     """
 
     what: str  # in words: "a way to withdraw consent"
-    terms: tuple[str, ...]  # the terms, pattern names or APIs looked for
+    terms: tuple[str, ...]  # examples of what would have counted, in the input's words
+    patterns: tuple[str, ...]  # what was actually applied: lexicon entries, API lists
     input: str  # apk | policy | trace | network
     scope: str  # where in that input: "whole policy (35,823 characters, 212 sentences)"
     source: str  # file name, with a character span or path where there is one

@@ -190,3 +190,16 @@ def resolver_methods() -> tuple[ResolverMethod, ...]:
         ResolverMethod(class_name=e["class"], member=e["member"], source=e["source"])
         for e in load_data("sensitive_apis.yaml").get("resolver_methods", [])
     )
+
+
+@cache
+def policy_lexicon() -> dict[str, Any]:
+    """The reviewed privacy-policy patterns and thresholds (``data/policy_lexicon.yaml``), as
+    written: the policy reader compiles its patterns, the rules read thresholds and the few
+    patterns a judgement applies to sentences."""
+    return load_data("policy_lexicon.yaml")
+
+
+def policy_thresholds() -> dict[str, float]:
+    """Numeric limits the policy items are judged against (font size, contrast, length…)."""
+    return {k: float(v) for k, v in policy_lexicon()["thresholds"].items()}

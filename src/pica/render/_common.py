@@ -243,3 +243,13 @@ def plain(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.hex()
     return value
+
+
+def searched_text(searched: Any) -> str:
+    """One line for a ``Searched`` fact: what was looked for, where, with what; none found."""
+    examples = f" (e.g. {', '.join(searched.terms)})" if searched.terms else ""
+    applied = f"; applied: {', '.join(searched.patterns)}" if searched.patterns else ""
+    return (
+        f"Searched {searched.scope} of {searched.source} for {searched.what}{examples}"
+        f"{applied}: none found."
+    )

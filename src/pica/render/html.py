@@ -28,6 +28,7 @@ from pica.render._common import (
     rows,
     sdk_display_name,
     sdk_id,
+    searched_text,
     text,
     verdict_counts,
 )
@@ -343,6 +344,12 @@ def _item(row: Row) -> str:
                 "<dt>证据 Evidence</dt><dd><ol class=cites>"
                 + "".join(_cite(c) for c in finding.cites)
                 + "</ol></dd>"
+            )
+        if finding.searched:
+            out.append(
+                "<dt>已检索 Searched</dt><dd><ul class=cites>"
+                + "".join(f"<li>{_e(searched_text(x))}</li>" for x in finding.searched)
+                + "</ul></dd>"
             )
         facts = [
             p

@@ -47,6 +47,7 @@ _FINDING_ORDER = (
     "verdict",
     "reason",
     "cites",
+    "searched",
     "missing",
     "manual_test",
     "fix",

@@ -26,6 +26,7 @@ from pica.render._common import (
     pi_label,
     rows,
     sdk_display_name,
+    searched_text,
     text,
     verdict_counts,
     verdict_label,
@@ -94,6 +95,8 @@ def _item(row: Row) -> list[str]:
     ]
     if basis:
         lines.append(f"- **依据 Basis:** {' · '.join(basis)}")
+    for searched in finding.searched:
+        lines.append(f"- **已检索 Searched:** {md(searched_text(searched))}")
     if finding.missing:
         lines.append(f"- **所需证据 Evidence needed:** {', '.join(md(m) for m in finding.missing)}")
     manual = finding.manual_test or row.item.manual_test

@@ -22,12 +22,21 @@ Mapping
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import Any
 from urllib.parse import quote
 
-from pica.render._common import Catalog, RenderError, plain, primary_artifact, rows, text
+from pica.render._common import (
+    Catalog,
+    RenderError,
+    plain,
+    primary_artifact,
+    rows,
+    searched_text,
+    text,
+)
 from pica.report import Cite, Report, Verdict
 
 SARIF_SCHEMA_URI = (
@@ -126,7 +135,10 @@ def sarif_log(report: Report, catalog: Catalog | None = None) -> dict[str, Any]:
             locations = [
                 {
                     "physicalLocation": {"artifactLocation": {"uri": _uri(default_uri)}},
-                    "message": {"text": "no single location: the finding concerns the input"},
+                    "message": {
+                        "text": " ".join(searched_text(x) for x in finding.searched)
+                        or "no single location: the finding concerns the input"
+                    },
                 }
             ]
         if locations:
@@ -138,6 +150,8 @@ def sarif_log(report: Report, catalog: Catalog | None = None) -> dict[str, Any]:
         for key in ("evidence_kind", "confidence"):
             if getattr(finding, key):
                 props[key] = getattr(finding, key)
+        if finding.searched:
+            props["searched"] = [dataclasses.asdict(x) for x in finding.searched]
         if finding.missing:
             props["missing"] = list(finding.missing)
         fix = finding.fix or row.item.fix

@@ -28,8 +28,8 @@ def rule(item_id: str) -> Callable[[Rule], Rule]:
     return register
 
 
-def _load_rule_modules() -> None:
-    # Imported for their @rule registrations.
+def load_rules() -> dict[str, Rule]:
+    """Import the six category modules (for their @rule registrations); the registry."""
     from pica.rules import (  # noqa: F401
         r1_published,
         r2_purpose,
@@ -39,10 +39,12 @@ def _load_rule_modules() -> None:
         r6_rights,
     )
 
+    return RULES
+
 
 def run_rules(evidence: Evidence) -> list[Finding]:
     """Judge every item. A rule that fails is reported as inconclusive, never dropped."""
-    _load_rule_modules()
+    load_rules()
     findings = []
     for item_id in knowledge.rule_catalog():
         func = RULES.get(item_id)

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from pica import knowledge
 from pica.evidence import ApiUse, Evidence, Permission
 from pica.report import Cite, Finding, Verdict
-from pica.rules import policy_text
 
 EVIDENCE_NAMES = {
     "APK": "the APK",
@@ -133,21 +132,25 @@ def pi_label(pi_id: str) -> str:
     return entry.name_zh if entry.name_en in entry.name_zh else f"{entry.name_zh} ({entry.name_en})"
 
 
-def judged_by_policy(item_id: str, evidence: Evidence, **kwargs: object) -> Finding | None:
-    """The policy-text judgement for an item, when a policy was given."""
+def unless_policy(item_id: str, evidence: Evidence, without_policy: str) -> Finding | None:
+    """What settles an item judged on the policy text before the text itself is read: a
+    tester's checklist answer, or an inconclusive finding when no analysed policy was given.
+    None: the rule goes on to judge ``evidence.policy``."""
+    if settled := from_checklist(evidence, item_id):
+        return settled
     if evidence.policy is None:
-        return None
-    judge = getattr(policy_text, "judge_" + item_id.replace(".", "_"))
-    return judge(evidence.policy, **kwargs)
-
-
-def policy_item(item_id: str, evidence: Evidence, without_policy: str) -> Finding:
-    """An item the policy text settles: checklist, else the policy judgement, else inconclusive."""
-    return (
-        from_checklist(evidence, item_id)
-        or judged_by_policy(item_id, evidence)
-        or inconclusive(item_id, without_policy, evidence)
-    )
+        return inconclusive(item_id, without_policy, evidence)
+    if evidence.policy.profile is None:
+        return Finding(
+            item_id=item_id,
+            verdict=Verdict.INCONCLUSIVE,
+            reason="The policy was not analysed by pica's policy extractor, so the text cannot "
+            "be judged.",
+            missing=("POLICY",),
+            fix="Pass the policy through pica.extract.policy.extract().",
+            evidence_kind="policy",
+        )
+    return None
 
 
 def needs_runtime(item_id: str, evidence: Evidence, reason: str) -> Finding:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from pica.evidence import Evidence
+from pica import knowledge
+from pica.evidence import Evidence, Searched
 from pica.report import Cite, Finding, Verdict
 from pica.rules import rule
 from pica.rules.common import (
     fix_for,
     from_checklist,
     inconclusive,
-    judged_by_policy,
     needs_person,
-    policy_item,
+    unless_policy,
+)
+from pica.rules.policy_cites import (
+    cite_texts,
+    collect_statements,
+    policy_finding,
+    policy_name,
+    searched_policy,
 )
 
 
@@ -32,8 +39,36 @@ def no_policy(evidence: Evidence) -> Finding:
     """No privacy policy in the app, or a policy without collection-and-use rules."""
     if settled := from_checklist(evidence, "1.1"):
         return settled
-    if judged := judged_by_policy("1.1", evidence):
-        return judged
+    policy = evidence.policy
+    if policy is not None and policy.profile is not None:
+        coll = collect_statements(policy)
+        typed = [s for _i, s in coll if s.pi_types]
+        use = [s for s in policy.statements if "use" in s.actions and s.pi_types]
+        fix = "Publish a privacy policy that lists, for each business function, the PI collected, why and how."
+        if len(policy.text.strip()) < 50 or not coll:
+            return policy_finding(
+                "1.1",
+                Verdict.VIOLATION,
+                "The policy text has no statement about collecting personal information.",
+                (),
+                fix,
+                searched=(
+                    searched_policy(
+                        policy,
+                        "sentences that say which personal information is collected",
+                        ("收集", "获取", "采集", "+ a PI type"),
+                        ("actions.collect", "pi_taxonomy.yaml names and synonyms"),
+                    ),
+                ),
+            )
+        return policy_finding(
+            "1.1",
+            Verdict.COMPLIANT,
+            f"The policy states rules on collecting and using PI ({len(coll)} collection "
+            f"sentences, {len({p for s in typed for p in s.pi_types})} PI types named).",
+            cite_texts(policy, (typed or [s for _i, s in coll])[:3] + use[:2]),
+            fix,
+        )
     if not evidence.has_apk:
         return inconclusive("1.1", "Neither an APK nor a privacy policy was given.", evidence)
     kinds = {p.kind for p in evidence.embedded_policies}
@@ -64,12 +99,15 @@ def no_policy(evidence: Evidence) -> Finding:
             "No privacy policy was given and the APK carries none: no bundled policy file, no "
             "policy link in code or resources, and no string naming a privacy policy."
         ),
-        cites=(
-            Cite(
-                text="searched assets/, res/raw/, every DEX string and string resource for "
-                "隐私政策/隐私协议/个人信息保护政策/privacy policy and policy URLs: none found",
+        searched=(
+            Searched(
+                what="a privacy policy: a bundled policy file, a policy link, or a UI string "
+                "naming one",
+                terms=("隐私政策", "隐私协议", "个人信息保护政策", "privacy policy", "policy URLs"),
+                patterns=("pica.extract.apk.embedded_policy",),
+                input="apk",
+                scope="assets/, res/raw/, every DEX string and string resource",
                 source=f"APK {evidence.app.file_name if evidence.app else ''}",
-                artifact=evidence.app.file_name if evidence.app else "",
             ),
         ),
         fix=fix_for("1.1"),
@@ -109,6 +147,63 @@ def policy_hard_to_reach(evidence: Evidence) -> Finding:
 @rule("1.4")
 def policy_hard_to_read(evidence: Evidence) -> Finding:
     """Text too small, dense or pale, or no Simplified Chinese version."""
-    return policy_item(
+    if settled := unless_policy(
         "1.4", evidence, "Readability is judged on the policy text, which was not given."
+    ):
+        return settled
+    policy = evidence.policy
+    assert policy is not None and policy.profile is not None
+    rd = policy.profile.readability
+    th = knowledge.policy_thresholds()
+    name = policy_name(policy)
+    whole = Cite(
+        text=(
+            f"Measured: body font {rd.body_font_px}px (smallest common size {rd.smallest_font_px}px), "
+            f"text {rd.text_color} on {rd.background_color}, contrast {rd.contrast_ratio}:1, script {rd.script}."
+            if rd.body_font_px is not None
+            else f"Measured: script {rd.script}; {rd.format} input carries no CSS, so font size and colour were not measured."
+        ),
+        source=f"{name}: chars 0-{len(policy.text)}",
+        artifact=name,
+        logical="(page style)",
+    )
+    fix = (
+        f"Publish a Simplified Chinese policy with body text at least {th['min_body_font_px']:.0f}px "
+        f"and a text/background contrast of at least {th['min_contrast']}:1."
+    )
+    problems = []
+    if not rd.has_simplified_chinese:
+        what = {"traditional": "only Traditional Chinese", "english": "only English"}.get(
+            rd.script, "no Chinese text"
+        )
+        problems.append(f"no Simplified Chinese version (the text is {what})")
+    if rd.body_font_px is not None and rd.body_font_px < th["min_body_font_px"]:
+        problems.append(f"body text is {rd.body_font_px}px, below {th['min_body_font_px']:.0f}px")
+    if rd.contrast_ratio is not None and rd.contrast_ratio < th["min_contrast"]:
+        problems.append(
+            f"text {rd.text_color} on {rd.background_color} has contrast {rd.contrast_ratio}:1, below {th['min_contrast']}:1"
+        )
+    if problems:
+        return policy_finding(
+            "1.4",
+            Verdict.VIOLATION,
+            "The policy is hard to read: " + "; ".join(problems) + ".",
+            (whole,),
+            fix,
+        )
+    if rd.body_font_px is None:
+        return policy_finding(
+            "1.4",
+            Verdict.INCONCLUSIVE,
+            "The policy is in Simplified Chinese, but its font size and colours cannot be measured from this input.",
+            (whole,),
+            fix,
+            missing=("POLICY page HTML with CSS", "UI"),
+        )
+    return policy_finding(
+        "1.4",
+        Verdict.COMPLIANT,
+        f"Simplified Chinese, body text {rd.body_font_px}px (>= {th['min_body_font_px']:.0f}px), contrast {rd.contrast_ratio}:1 (>= {th['min_contrast']}:1).",
+        (whole,),
+        fix,
     )

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from pica import knowledge
-from pica.evidence import Evidence
-from pica.report import Cite, Finding
+from pica.evidence import Evidence, PolicyStatement
+from pica.report import Cite, Finding, Verdict
 from pica.rules import rule
 from pica.rules.common import (
     cite_permission,
     from_checklist,
     inconclusive,
-    judged_by_policy,
-    policy_item,
+    unless_policy,
+)
+from pica.rules.policy_cites import (
+    cite_text,
+    cite_texts,
+    collect_statements,
+    judgement_pattern,
+    policy_finding,
+    policy_name,
+    searched_policy,
 )
 
 PURPOSE_HINTS = (
@@ -50,24 +58,162 @@ def purpose_not_listed(evidence: Evidence) -> Finding:
     """Purpose, means and scope not listed one by one, including embedded SDKs."""
     if settled := from_checklist(evidence, "2.1"):
         return settled
+    policy = evidence.policy
+    if policy is None or policy.profile is None:
+        return inconclusive(
+            "2.1",
+            f"The APK embeds {len(evidence.sdks)} third-party SDK(s); whether the policy lists each "
+            "one's purpose, means and scope needs the policy text.",
+            evidence,
+            cites=_sdk_cites(evidence),
+            missing=("the privacy policy text (--policy FILE or URL)",),
+        )
+    prof = policy.profile
     sdk_names = tuple(n for s in evidence.sdks for n in (s.name, s.name_zh) if n)
-    if judged := judged_by_policy("2.1", evidence, sdk_names=sdk_names):
-        return judged
-    return inconclusive(
+    fix = (
+        "For each business function list the PI it collects, why and how; name every embedded SDK "
+        "with its vendor, purpose and the PI it collects (a third-party SDK list)."
+    )
+    coll = collect_statements(policy)
+    if not coll:
+        return policy_finding(
+            "2.1",
+            Verdict.VIOLATION,
+            "The policy lists no PI collection with its purpose, means and scope.",
+            (),
+            fix,
+            searched=(
+                searched_policy(
+                    policy,
+                    "collection statements naming PI types with a purpose",
+                    ("收集", "获取", "采集", "+ a PI type"),
+                    ("actions.collect", "purpose", "pi_taxonomy.yaml names and synonyms"),
+                ),
+            ),
+        )
+    stmts = policy.statements
+    context_purpose = judgement_pattern("context_purpose")
+    # PI type -> has a purpose somewhere: in its sentence, the sentence before, or its heading.
+    with_purpose: dict[str, bool] = {}
+    bare: dict[str, PolicyStatement] = {}
+    for i, s in coll:
+        ctx_purpose = (
+            bool(s.purposes)
+            or (i > 0 and bool(stmts[i - 1].purposes) and stmts[i - 1].section == s.section)
+            or bool(context_purpose.search(s.section))
+        )
+        for p in s.pi_types:
+            if ctx_purpose:
+                with_purpose[p] = True
+            else:
+                with_purpose.setdefault(p, False)
+                bare.setdefault(p, s)
+    for row in prof.collection_rows + tuple(r for r in prof.sdk_rows):
+        for p in row.pi_types:
+            if row.purpose:
+                with_purpose[p] = True
+    missing_types = sorted(p for p, ok in with_purpose.items() if not ok)
+    sdk_problems: list[str] = []
+    sdk_cites: list[Cite] = []
+    low_text = policy.text.lower()
+    for sdk in sdk_names:
+        key = sdk.strip()
+        if not key:
+            continue
+        rows = [
+            r
+            for r in prof.sdk_rows
+            if key.lower() in r.name.lower() or r.name.lower() in key.lower() and len(r.name) >= 2
+        ]
+        if rows:
+            r = rows[0]
+            if not (r.purpose and (r.pi_text or r.pi_types)):
+                sdk_problems.append(
+                    f"{key} is listed without {'purpose' if not r.purpose else 'the PI it collects'}"
+                )
+                sdk_cites.append(cite_text(policy, r.ref))
+            continue
+        if key.lower() not in low_text:
+            sdk_problems.append(f"{key} (detected in the APK) is not named in the policy")
+            continue
+        mention = [s for s in stmts if key.lower() in s.text.lower()]
+        good = [s for s in mention if s.purposes and (s.pi_types or "collect" in s.actions)]
+        if not good:
+            sdk_problems.append(f"{key} is named without its purpose and the PI it collects")
+            sdk_cites.extend(cite_text(policy, s) for s in mention[:1])
+    if missing_types or sdk_problems:
+        parts = []
+        if missing_types:
+            parts.append("PI types named with no purpose: " + ", ".join(missing_types))
+        parts.extend(sdk_problems)
+        cites = list(cite_texts(policy, [bare[p] for p in missing_types][:3])) + sdk_cites[:2]
+        searched = ()
+        if not cites:
+            searched = (
+                searched_policy(
+                    policy,
+                    "the detected SDKs' names, purposes and PI",
+                    sdk_names,
+                    ("the SDK table's rows", "every sentence, by name"),
+                ),
+            )
+        return policy_finding(
+            "2.1",
+            Verdict.VIOLATION,
+            "Purpose, means or scope not stated one by one: " + "; ".join(parts) + ".",
+            cites,
+            fix,
+            searched=searched,
+        )
+    good = [s for _i, s in coll if s.purposes and s.pi_types]
+    return policy_finding(
         "2.1",
-        f"The APK embeds {len(evidence.sdks)} third-party SDK(s); whether the policy lists each "
-        "one's purpose, means and scope needs the policy text.",
-        evidence,
-        cites=_sdk_cites(evidence),
-        missing=("the privacy policy text (--policy FILE or URL)",),
+        Verdict.COMPLIANT,
+        f"Every PI type the policy collects ({len(with_purpose)}) is stated with a purpose"
+        + (
+            f", and all {len(sdk_names)} detected SDKs are named with purpose and PI."
+            if sdk_names
+            else "; no SDK list was checked (no APK given)."
+        ),
+        cite_texts(policy, good[:4]),
+        fix,
+        confidence="medium",
     )
 
 
 @rule("2.2")
 def change_not_notified(evidence: Evidence) -> Finding:
     """Changes of purpose, means or scope not notified."""
-    return policy_item(
+    if settled := unless_policy(
         "2.2", evidence, "A change-notification commitment is judged on the policy text."
+    ):
+        return settled
+    policy = evidence.policy
+    assert policy is not None and policy.profile is not None
+    fix = "Commit in the policy to notify users of changes (updated policy plus a pop-up, push or e-mail reminder)."
+    if policy.profile.change_notices:
+        return policy_finding(
+            "2.2",
+            Verdict.COMPLIANT,
+            "The policy commits to notify users when it changes.",
+            cite_texts(policy, policy.profile.change_notices[:3]),
+            fix,
+            manual_test="Check that the last policy update was actually announced in the app.",
+        )
+    return policy_finding(
+        "2.2",
+        Verdict.VIOLATION,
+        "The policy makes no commitment to notify users when its purposes, means or scope change.",
+        (),
+        fix,
+        searched=(
+            searched_policy(
+                policy,
+                "a commitment to notify users of policy changes",
+                ("变更/更新 + 通知/提醒/弹窗/推送",),
+                ("change_notice.change", "change_notice.notify", "change_notice.subject"),
+            ),
+        ),
     )
 
 
@@ -129,4 +275,49 @@ def _purpose_texts(evidence: Evidence, pi_types: tuple[str, ...]):
 @rule("2.4")
 def rules_obscure(evidence: Evidence) -> Finding:
     """Rules obscure, long-winded or full of jargon."""
-    return policy_item("2.4", evidence, "Obscurity and length are measured on the policy text.")
+    if settled := unless_policy(
+        "2.4", evidence, "Obscurity and length are measured on the policy text."
+    ):
+        return settled
+    policy = evidence.policy
+    assert policy is not None and policy.profile is not None
+    rd = policy.profile.readability
+    th = knowledge.policy_thresholds()
+    name = policy_name(policy)
+    measures = (
+        f"{rd.chars} characters (limit {th['max_total_chars']:.0f}), average sentence {rd.avg_sentence_chars} characters "
+        f"(limit {th['max_avg_sentence_chars']:.0f}), {rd.jargon_per_1000_chars} technical terms per 1,000 characters "
+        f"(limit {th['max_jargon_per_1000_chars']:.0f}; most frequent: {', '.join(rd.top_jargon[:5]) or 'none'})"
+    )
+    cite = Cite(
+        text="Measured: " + measures + ".",
+        source=f"{name}: chars 0-{len(policy.text)}",
+        artifact=name,
+        logical="(whole policy)",
+    )
+    over = []
+    if rd.chars > th["max_total_chars"]:
+        over.append("overlong")
+    if rd.avg_sentence_chars > th["max_avg_sentence_chars"]:
+        over.append("long-winded sentences")
+    if rd.jargon_per_1000_chars > th["max_jargon_per_1000_chars"]:
+        over.append("dense jargon")
+    fix = "Shorten the policy, split long sentences, and explain or replace technical terms (SDK, IMEI, 去标识化…)."
+    longest = sorted((s for s in policy.statements), key=lambda s: -len(s.text))[:2]
+    if over:
+        return policy_finding(
+            "2.4",
+            Verdict.VIOLATION,
+            "The rules are hard to understand (" + ", ".join(over) + "): " + measures + ".",
+            (cite, *cite_texts(policy, longest)),
+            fix,
+            confidence="medium",
+        )
+    return policy_finding(
+        "2.4",
+        Verdict.COMPLIANT,
+        "Length, sentence length and jargon density are within limits: " + measures + ".",
+        (cite,),
+        fix,
+        confidence="medium",
+    )

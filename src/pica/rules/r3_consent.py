@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pica.evidence import Evidence, ReachablePath
+import dataclasses
+
+from pica import knowledge
+from pica.evidence import Evidence, ReachablePath, Searched
 from pica.report import Cite, Finding, Verdict
 from pica.rules import rule
 from pica.rules.common import (
@@ -12,8 +15,9 @@ from pica.rules.common import (
     needs_person,
     needs_runtime,
     pi_label,
-    policy_item,
+    unless_policy,
 )
+from pica.rules.policy_cites import cite_texts, labelled, policy_finding, searched_policy
 
 
 def cite_path(path: ReachablePath) -> Cite:
@@ -107,7 +111,7 @@ def collected_before_consent(evidence: Evidence) -> Finding:
             missing=("a runtime trace with consent events",),
             evidence_kind="static",
         )
-    return inconclusive(
+    finding = inconclusive(
         "3.1",
         "No PI API is statically reachable from the pre-UI entry points (Application, "
         "ContentProviders, boot receivers); reflection, native code or downloaded code can still "
@@ -115,6 +119,22 @@ def collected_before_consent(evidence: Evidence) -> Finding:
         evidence,
         missing=("a runtime trace with consent events",),
         evidence_kind="static",
+    )
+    apis = knowledge.sensitive_apis()
+    return dataclasses.replace(
+        finding,
+        searched=(
+            Searched(
+                what="a call path from a pre-UI entry point to a PI API",
+                terms=tuple(sorted({p for a in apis for p in a.pi_types})),
+                patterns=(f"sensitive_apis.yaml ({len(apis)} APIs)",),
+                input="apk",
+                scope=f"the call graph over {len(evidence.app.dex_files) if evidence.app else 0} "
+                "DEX file(s) from the Application, ContentProviders, androidx.startup "
+                "initializers and system-broadcast receivers",
+                source=f"APK {evidence.app.file_name if evidence.app else ''}",
+            ),
+        ),
     )
 
 
@@ -153,10 +173,59 @@ def permission_settings_changed(evidence: Evidence) -> Finding:
 
 @rule("3.6")
 def no_untargeted_option(evidence: Evidence) -> Finding:
-    return policy_item(
+    if settled := unless_policy(
         "3.6",
         evidence,
         "Targeted push and an opt-out are judged on the policy text and the app's settings.",
+    ):
+        return settled
+    policy = evidence.policy
+    assert policy is not None and policy.profile is not None
+    fix = "Offer a non-targeted option (a switch to turn personalised recommendation/push off) and say where it is."
+    mentions = labelled(policy, "personalisation")
+    optout = policy.profile.rights_of("personalisation_off")
+    if optout:
+        path = next((r.path for r in optout if r.path), None)
+        return policy_finding(
+            "3.6",
+            Verdict.COMPLIANT,
+            "The policy says how to turn personalised recommendation or targeted push off"
+            + (f" (path: {path})." if path else "."),
+            cite_texts(policy, [r.ref for r in optout][:3]),
+            fix,
+            manual_test="Check that the switch exists at the stated path and works.",
+        )
+    if mentions:
+        return policy_finding(
+            "3.6",
+            Verdict.VIOLATION,
+            "The policy describes personalised recommendation or targeted push but gives no way to turn it off.",
+            cite_texts(policy, mentions[:3]),
+            fix,
+            searched=(
+                searched_policy(
+                    policy,
+                    "a way to turn personalisation off",
+                    ("关闭个性化推荐", "退出定向推送", "非个性化"),
+                    ("rights.personalisation_off", "rights.enabler"),
+                ),
+            ),
+        )
+    return policy_finding(
+        "3.6",
+        Verdict.INCONCLUSIVE,
+        "The policy mentions no personalised recommendation or targeted push; whether the app uses them needs the UI.",
+        (),
+        fix,
+        searched=(
+            searched_policy(
+                policy,
+                "personalised recommendation or targeted push",
+                ("个性化推荐", "定向推送", "用户画像"),
+                ("personalisation.pattern",),
+            ),
+        ),
+        missing=("UI", "MANUAL"),
     )
 
 
@@ -171,8 +240,37 @@ def deceptive_consent(evidence: Evidence) -> Finding:
 
 @rule("3.8")
 def no_withdrawal(evidence: Evidence) -> Finding:
-    return policy_item(
+    if settled := unless_policy(
         "3.8", evidence, "A way to withdraw consent is looked for in the policy text."
+    ):
+        return settled
+    policy = evidence.policy
+    assert policy is not None and policy.profile is not None
+    fix = "State how users withdraw consent (system permission switches, in-app privacy settings, account cancellation) with the path."
+    refs = policy.profile.rights_of("withdraw_consent")
+    if refs:
+        return policy_finding(
+            "3.8",
+            Verdict.COMPLIANT,
+            "The policy says how to withdraw consent.",
+            cite_texts(policy, [r.ref for r in refs][:3]),
+            fix,
+            manual_test="Check that the withdrawal path works in the app.",
+        )
+    return policy_finding(
+        "3.8",
+        Verdict.VIOLATION,
+        "The policy gives no way to withdraw consent to the collection of PI.",
+        (),
+        fix,
+        searched=(
+            searched_policy(
+                policy,
+                "a way to withdraw consent",
+                ("撤回", "撤销授权", "关闭权限", "取消授权"),
+                ("rights.withdraw_consent", "rights.enabler"),
+            ),
+        ),
     )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from pica import knowledge
-from pica.evidence import Evidence
+from pica.evidence import Evidence, PolicyStatement
 from pica.report import Cite, Finding, Verdict
 from pica.rules import rule
 from pica.rules.common import (
@@ -15,8 +17,9 @@ from pica.rules.common import (
     needs_person,
     needs_runtime,
     pi_label,
-    policy_item,
+    unless_policy,
 )
+from pica.rules.policy_cites import cite_texts, judgement_pattern, policy_finding, searched_policy
 
 
 @rule("4.1")
@@ -103,10 +106,67 @@ def collection_too_frequent(evidence: Evidence) -> Finding:
     return needs_runtime("4.4", evidence, "Collection frequency is measured in a runtime trace.")
 
 
+def _weak_purposes() -> re.Pattern[str]:
+    """The 4.5 grounds (service improvement, UX, targeted push, R&D), from the lexicon."""
+    entry = knowledge.policy_lexicon()["weak_purposes"]
+    return re.compile(f"(?:{entry['zh']})|(?:{entry['en']})", re.IGNORECASE)
+
+
 @rule("4.5")
 def forced_for_improvement(evidence: Evidence) -> Finding:
-    return policy_item(
+    if settled := unless_policy(
         "4.5", evidence, "Forced consent on improvement grounds is judged on the policy text."
+    ):
+        return settled
+    policy = evidence.policy
+    assert policy is not None
+    weak_purposes = _weak_purposes()
+    forced_near = judgement_pattern("forced_near")
+    fix = "Make consent for service improvement, UX, targeted push or R&D optional and separate; never a condition of using the app."
+    bad: list[PolicyStatement] = []
+    weak: list[PolicyStatement] = []
+    for s in policy.statements:
+        if not weak_purposes.search(s.text):
+            continue
+        if not (s.pi_types or "collect" in s.actions or "use" in s.actions):
+            continue
+        weak.append(s)
+        if forced_near.search(s.text) and "optional" not in s.conditions:
+            bad.append(s)
+    if bad:
+        return policy_finding(
+            "4.5",
+            Verdict.VIOLATION,
+            "The policy makes consent a condition on grounds of service improvement, user experience, targeted push or R&D.",
+            cite_texts(policy, bad[:3]),
+            fix,
+            confidence="medium",
+        )
+    if weak:
+        return policy_finding(
+            "4.5",
+            Verdict.COMPLIANT,
+            f"{len(weak)} sentence(s) use improvement/UX/targeting grounds, none makes consent to them mandatory.",
+            cite_texts(policy, weak[:2]),
+            fix,
+            confidence="medium",
+            manual_test="Refuse the optional collection in the app and check the service continues.",
+        )
+    return policy_finding(
+        "4.5",
+        Verdict.COMPLIANT,
+        "The policy does not rely on service improvement, UX, targeted push or R&D as grounds for collection.",
+        (),
+        fix,
+        searched=(
+            searched_policy(
+                policy,
+                "collection justified only by service improvement, UX, targeted push or R&D",
+                ("改善服务质量", "提升用户体验", "定向推送", "研发新产品"),
+                ("weak_purposes",),
+            ),
+        ),
+        confidence="medium",
     )
 
 

@@ -2,39 +2,166 @@
 
 from __future__ import annotations
 
-from pica.evidence import Evidence
-from pica.report import Finding
+from pica import knowledge
+from pica.evidence import Evidence, PolicyProfile
+from pica.evidence.policy import ResponseLimit
+from pica.report import Finding, Verdict
 from pica.rules import rule
-from pica.rules.common import (
-    needs_person,
-    policy_item,
-)
+from pica.rules.common import needs_person, unless_policy
+from pica.rules.policy_cites import cite_texts, policy_finding, searched_policy
+
+
+def _limits(prof: PolicyProfile, scopes: tuple[str, ...]) -> tuple[list[ResponseLimit], float]:
+    """The policy's promised response times in these scopes, and the working-day limit."""
+    limit = knowledge.policy_thresholds()["max_response_working_days"]
+    return [lim for lim in prof.response_limits if lim.scope in scopes], limit
 
 
 @rule("6.1")
 def no_correction_deletion(evidence: Evidence) -> Finding:
-    return policy_item(
+    if settled := unless_policy(
         "6.1",
         evidence,
         "A way to correct, delete PI and cancel the account is looked for in the policy text, which was not given.",
+    ):
+        return settled
+    policy = evidence.policy
+    assert policy is not None and policy.profile is not None
+    fix = "Provide and describe in-app functions (with paths) to correct and delete PI and to cancel the account."
+    labels = {
+        "correct": "correction",
+        "delete": "deletion",
+        "cancel_account": "account cancellation",
+    }
+    found = {k: policy.profile.rights_of(k) for k in labels}
+    missing = [labels[k] for k, v in found.items() if not v]
+    cites = cite_texts(policy, [v[0].ref for v in found.values() if v])
+    if missing:
+        return policy_finding(
+            "6.1",
+            Verdict.VIOLATION,
+            "The policy offers no " + ", no ".join(missing) + " function.",
+            cites,
+            fix,
+            searched=(
+                searched_policy(
+                    policy,
+                    "how to " + ", ".join(missing),
+                    ("更正", "删除", "注销", "with 您可以/通过/路径"),
+                    tuple(f"rights.{k}" for k, v in found.items() if not v) + ("rights.enabler",),
+                ),
+            ),
+        )
+    paths = [v[0].path for v in found.values() if v and v[0].path]
+    return policy_finding(
+        "6.1",
+        Verdict.COMPLIANT,
+        "The policy describes how to correct and delete PI and cancel the account"
+        + (f" (e.g. {paths[0]})." if paths else "."),
+        cites,
+        fix,
+        manual_test="Try correction, deletion and account cancellation in the app.",
     )
 
 
 @rule("6.2")
 def unreasonable_conditions(evidence: Evidence) -> Finding:
-    return policy_item(
+    if settled := unless_policy(
         "6.2",
         evidence,
         "Conditions on correction, deletion and cancellation are looked for in the policy text, which was not given.",
+    ):
+        return settled
+    policy = evidence.policy
+    assert policy is not None and policy.profile is not None
+    prof = policy.profile
+    fix = "Remove conditions beyond identity verification (hand-held ID photos, notarisation, offline visits, fees) from correction, deletion and cancellation."
+    if prof.unreasonable_conditions:
+        return policy_finding(
+            "6.2",
+            Verdict.VIOLATION,
+            "The policy sets conditions on correction, deletion or account cancellation beyond what identity verification needs.",
+            cite_texts(policy, prof.unreasonable_conditions[:3]),
+            fix,
+            confidence="medium",
+        )
+    rights = [r for r in prof.rights if r.kind in ("correct", "delete", "cancel_account")]
+    if not rights:
+        return policy_finding(
+            "6.2",
+            Verdict.INCONCLUSIVE,
+            "The policy describes no correction, deletion or cancellation procedure whose conditions could be judged (see 6.1).",
+            (),
+            fix,
+            searched=(
+                searched_policy(
+                    policy,
+                    "correction, deletion or cancellation procedures",
+                    ("更正", "删除", "注销"),
+                    ("rights.correct", "rights.delete", "rights.cancel_account"),
+                ),
+            ),
+            missing=("MANUAL",),
+        )
+    return policy_finding(
+        "6.2",
+        Verdict.COMPLIANT,
+        "No unreasonable condition (hand-held ID, notarisation, offline visit, fee, refusal) is attached to correction, deletion or cancellation.",
+        cite_texts(policy, [r.ref for r in rights][:2]),
+        fix,
+        confidence="medium",
+        manual_test="Cancel a test account and note every condition the app imposes.",
     )
 
 
 @rule("6.3")
 def late_response(evidence: Evidence) -> Finding:
-    return policy_item(
+    if settled := unless_policy(
         "6.3",
         evidence,
         "The committed response time is looked for in the policy text, which was not given.",
+    ):
+        return settled
+    policy = evidence.policy
+    assert policy is not None and policy.profile is not None
+    fix = "Promise to complete correction, deletion and cancellation requests within 15 working days, and keep the promise."
+    lims, limit = _limits(policy.profile, ("rights", "general"))
+    over = [lim for lim in lims if lim.working_days > limit]
+    if over:
+        worst = max(over, key=lambda lim: lim.working_days)
+        return policy_finding(
+            "6.3",
+            Verdict.VIOLATION,
+            f"The policy promises to handle correction, deletion or cancellation requests within {worst.amount} {worst.unit} (≈{worst.working_days} working days), over the {limit:.0f}-working-day limit.",
+            cite_texts(policy, [lim.ref for lim in over]),
+            fix,
+        )
+    if lims:
+        best = max(lims, key=lambda lim: lim.working_days)
+        return policy_finding(
+            "6.3",
+            Verdict.COMPLIANT,
+            f"The policy promises to respond within {best.amount} {best.unit} (≈{best.working_days} working days), within the 15-working-day limit.",
+            cite_texts(policy, [lim.ref for lim in lims][:3]),
+            fix,
+            manual_test="Submit a deletion or cancellation request and time the response.",
+        )
+    return policy_finding(
+        "6.3",
+        Verdict.COMPLIANT,
+        "The policy promises no time limit, so the 15-working-day default applies; actual handling time needs a manual test.",
+        (),
+        fix,
+        searched=(
+            searched_policy(
+                policy,
+                "a committed response time",
+                ("N个工作日/天/月内 + 回复/处理/完成",),
+                ("response_limit.amount", "response_limit.verb", "response_limit.rights_scope"),
+            ),
+        ),
+        confidence="low",
+        manual_test="Submit a deletion or cancellation request and check it is completed within 15 working days.",
     )
 
 
@@ -49,8 +176,60 @@ def backend_not_done(evidence: Evidence) -> Finding:
 
 @rule("6.5")
 def no_complaint_channel(evidence: Evidence) -> Finding:
-    return policy_item(
+    if settled := unless_policy(
         "6.5",
         evidence,
         "A complaint and report channel is looked for in the policy text, which was not given.",
+    ):
+        return settled
+    policy = evidence.policy
+    assert policy is not None and policy.profile is not None
+    prof = policy.profile
+    fix = "Publish a PI-security complaint and report channel (e-mail, phone, postal address or online form) and promise to handle complaints within 15 working days."
+    lims, limit = _limits(prof, ("complaint", "general"))
+    over = [lim for lim in lims if lim.working_days > limit]
+    if over:
+        worst = max(over, key=lambda lim: lim.working_days)
+        return policy_finding(
+            "6.5",
+            Verdict.VIOLATION,
+            f"The policy promises to handle complaints within {worst.amount} {worst.unit} (≈{worst.working_days} working days), over the {limit:.0f}-working-day limit.",
+            cite_texts(policy, [lim.ref for lim in over]),
+            fix,
+        )
+    concrete = [c for c in prof.channels if c.kind in ("email", "phone", "address", "fax")]
+    online = [c for c in prof.channels if c.kind == "online"]
+    chans = concrete or online
+    if not chans:
+        return policy_finding(
+            "6.5",
+            Verdict.VIOLATION,
+            "The policy publishes no complaint or report channel (no e-mail, phone, postal address or online form).",
+            (),
+            fix,
+            searched=(
+                searched_policy(
+                    policy,
+                    "complaint or report channels",
+                    ("e-mail", "phone", "postal address", "online form", "客服"),
+                    ("contact.email", "contact.phone", "contact.address", "contact.online"),
+                ),
+            ),
+        )
+    kinds = sorted({c.kind for c in chans})
+    return policy_finding(
+        "6.5",
+        Verdict.COMPLIANT,
+        "The policy publishes contact channels for complaints: "
+        + ", ".join(f"{c.kind} {c.value}" for c in chans[:4])
+        + ".",
+        cite_texts(policy, [c.ref for c in chans][:4]),
+        fix,
+        confidence="high" if concrete else "low",
+        manual_test="Send a complaint through the channel and check it is handled within 15 working days."
+        + (
+            ""
+            if concrete
+            else f" Only in-app channels ({', '.join(kinds)}) are named, with no e-mail, phone or address."
+        ),
     )

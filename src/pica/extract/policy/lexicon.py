@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from pica.knowledge import load_data
+from pica.knowledge import policy_lexicon
 
 _FLAGS = re.IGNORECASE
 
@@ -201,9 +201,8 @@ def pi_matcher() -> PiMatcher:
     return build_pi_matcher(dict(lexicon_data()["pi_fallback"]["terms"]), False)
 
 
-@cache
 def lexicon_data() -> dict[str, Any]:
-    return load_data("policy_lexicon.yaml")
+    return policy_lexicon()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,120 @@
+"""How the rules quote a privacy policy: sentences as cites, absences as ``Searched`` facts.
+
+Helpers only: each takes the policy evidence and returns cites, facts or sentence lists. No item
+is decided here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import cache
+
+from pica import knowledge
+from pica.evidence import PolicyEvidence, PolicyStatement, Searched, TextRef
+from pica.report import Cite, Finding, Verdict
+
+MAX_CITES = 5
+LEXICON = "policy_lexicon.yaml"
+
+
+@cache
+def judgement_pattern(name: str) -> re.Pattern[str]:
+    """A pattern of the lexicon's ``judgement`` section (case-sensitive)."""
+    return re.compile(knowledge.policy_lexicon()["judgement"][name]["pattern"])
+
+
+def policy_name(policy: PolicyEvidence) -> str:
+    prof = policy.profile
+    return (prof.name if prof is not None else None) or policy.location or "policy"
+
+
+def cite_text(policy: PolicyEvidence, ref: TextRef | PolicyStatement, note: str = "") -> Cite:
+    """One sentence of the policy, with its character span and section."""
+    name = policy_name(policy)
+    text = ref.text if len(ref.text) <= 400 else ref.text[:397] + "…"
+    return Cite(
+        text=(note + text) if note else text,
+        source=f"{name}: chars {ref.span.start}-{ref.span.end}",
+        artifact=name,
+        logical=ref.section,
+    )
+
+
+def cite_texts(
+    policy: PolicyEvidence, refs: Iterable[TextRef | PolicyStatement]
+) -> tuple[Cite, ...]:
+    """Up to ``MAX_CITES`` distinct sentences, in the order given."""
+    out: list[Cite] = []
+    seen: set[tuple[int, int]] = set()
+    for r in refs:
+        key = (r.span.start, r.span.end)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(cite_text(policy, r))
+        if len(out) >= MAX_CITES:
+            break
+    return tuple(out)
+
+
+def searched_policy(
+    policy: PolicyEvidence, what: str, terms: Sequence[str], patterns: Sequence[str]
+) -> Searched:
+    """The whole policy was searched for ``what`` (example ``terms``; the lexicon ``patterns``
+    actually applied) and nothing was found."""
+    name = policy_name(policy)
+    return Searched(
+        what=what,
+        terms=tuple(terms),
+        patterns=tuple(f"{LEXICON} {p}" for p in patterns),
+        input="policy",
+        scope=f"whole policy ({len(policy.text)} characters, {len(policy.statements)} sentences)",
+        source=f"{name}: chars 0-{len(policy.text)}",
+    )
+
+
+def policy_finding(
+    item: str,
+    verdict: Verdict,
+    reason: str,
+    cites: Sequence[Cite],
+    fix: str,
+    searched: Sequence[Searched] = (),
+    **kw: str | tuple[str, ...],
+) -> Finding:
+    return Finding(
+        item_id=item,
+        verdict=verdict,
+        reason=reason,
+        cites=tuple(cites),
+        searched=tuple(searched),
+        fix=fix,
+        evidence_kind="policy",
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def labelled(policy: PolicyEvidence, label: str) -> list[PolicyStatement]:
+    """The sentences the reader gave ``label`` (collect, share, personalisation…)."""
+    prof = policy.profile
+    if prof is None:
+        return []
+    return [
+        s
+        for s, labels in zip(policy.statements, prof.sentence_labels, strict=False)
+        if label in labels
+    ]
+
+
+def collect_statements(policy: PolicyEvidence) -> list[tuple[int, PolicyStatement]]:
+    """(index, sentence) of each sentence stating a collection, definitions left out."""
+    prof = policy.profile
+    if prof is None:
+        return []
+    definition = judgement_pattern("definition")
+    return [
+        (i, s)
+        for i, (s, labels) in enumerate(zip(policy.statements, prof.sentence_labels, strict=False))
+        if "collect" in labels and not definition.search(s.text[:40]) and "定义" not in s.section
+    ]

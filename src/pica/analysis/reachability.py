@@ -17,46 +17,15 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from pica.evidence import ApiUse, ReachablePath
 from pica.extract.apk import ApkFacts
 from pica.extract.apk.callgraph import CallGraph, MethodStep, Node, java_name, label
+from pica.knowledge import android_runtime
 
 MAX_NODES = 200_000
-
-PRE_UI_ACTIONS = frozenset(
-    {
-        "android.intent.action.BOOT_COMPLETED",
-        "android.intent.action.LOCKED_BOOT_COMPLETED",
-        "android.intent.action.QUICKBOOT_POWERON",
-        "android.intent.action.MY_PACKAGE_REPLACED",
-        "android.intent.action.PACKAGE_ADDED",
-        "android.intent.action.PACKAGE_REPLACED",
-        "android.intent.action.PACKAGE_REMOVED",
-        "android.net.conn.CONNECTIVITY_CHANGE",
-        "android.net.wifi.STATE_CHANGE",
-        "android.net.wifi.WIFI_STATE_CHANGED",
-        "android.intent.action.USER_PRESENT",
-        "android.intent.action.ACTION_POWER_CONNECTED",
-        "android.intent.action.ACTION_POWER_DISCONNECTED",
-        "android.intent.action.TIME_SET",
-        "android.intent.action.TIMEZONE_CHANGED",
-        "android.intent.action.PHONE_STATE",
-        "android.provider.Telephony.SMS_RECEIVED",
-        "android.intent.action.SIM_STATE_CHANGED",
-    }
-)
-APPLICATION_METHODS = ("<clinit>", "<init>", "attachBaseContext", "onCreate")
-PROVIDER_METHODS = ("<clinit>", "<init>", "attachInfo", "onCreate")
-INITIALIZER_METHODS = ("<clinit>", "<init>", "create")
-RECEIVER_METHODS = ("<clinit>", "<init>", "onReceive")
-
-
-CONSENT_KEY = re.compile(
-    r"agree|privacy|consent|protocol|policy|accept|authori[sz]|first_?launch|隐私|同意|协议",
-    re.IGNORECASE,
-)
 
 
 def _confidence(hops: tuple[str, ...]) -> str:
@@ -78,25 +47,27 @@ class _Visit:
 def entry_points(graph: CallGraph, facts: ApkFacts) -> list[tuple[Node, str]]:
     """(method, why) for everything Android may run before any activity exists."""
     manifest = facts.manifest
+    runtime = android_runtime()
+    lifecycle = runtime.lifecycle
     entries: list[tuple[Node, str]] = []
     if manifest.application_class:
-        for node in graph.lifecycle(manifest.application_class, APPLICATION_METHODS):
+        for node in graph.lifecycle(manifest.application_class, lifecycle["application"]):
             entries.append((node, "Application"))
     for comp in manifest.components:
         if comp.kind == "provider":
             entries += [
-                (n, "ContentProvider") for n in graph.lifecycle(comp.name, PROVIDER_METHODS)
+                (n, "ContentProvider") for n in graph.lifecycle(comp.name, lifecycle["provider"])
             ]
             # androidx.startup runs the Initializer classes named in the provider's meta-data
             # by reflection, which no call edge shows: they are entry points of their own.
             for name in comp.meta_data_names:
                 entries += [
                     (n, "androidx.startup Initializer")
-                    for n in graph.lifecycle(name, INITIALIZER_METHODS)
+                    for n in graph.lifecycle(name, lifecycle["initializer"])
                 ]
-        elif comp.kind == "receiver" and PRE_UI_ACTIONS.intersection(comp.actions):
+        elif comp.kind == "receiver" and runtime.pre_ui_actions.intersection(comp.actions):
             entries += [
-                (n, "BroadcastReceiver") for n in graph.lifecycle(comp.name, RECEIVER_METHODS)
+                (n, "BroadcastReceiver") for n in graph.lifecycle(comp.name, lifecycle["receiver"])
             ]
     return entries
 
@@ -206,11 +177,17 @@ def pre_ui_paths(
     return results
 
 
+@cache
+def _consent_key() -> re.Pattern[str]:
+    return re.compile(android_runtime().consent_key, re.IGNORECASE)
+
+
 def _consent_read(step: MethodStep) -> str | None:
     """A SharedPreferences read of a consent-looking key in this method, as 'getBoolean("key")'."""
     if step.prefs_read is None:
         return None
+    consent_key = _consent_key()
     for key in step.strings:
-        if CONSENT_KEY.search(key):
+        if consent_key.search(key):
             return f'SharedPreferences.{step.prefs_read}("{key}")'
     return None

@@ -203,3 +203,24 @@ def policy_lexicon() -> dict[str, Any]:
 def policy_thresholds() -> dict[str, float]:
     """Numeric limits the policy items are judged against (font size, contrast, length…)."""
     return {k: float(v) for k, v in policy_lexicon()["thresholds"].items()}
+
+
+@dataclass(frozen=True)
+class AndroidRuntime:
+    """What Android runs without the user asking (``data/android_runtime.yaml``)."""
+
+    lifecycle: dict[str, tuple[str, ...]]  # component kind -> method names Android calls
+    pre_ui_actions: frozenset[str]  # broadcasts that start a receiver with no UI
+    async_types: dict[str, tuple[str, ...]]  # type descriptor -> methods run later
+    consent_key: str  # pattern (case-insensitive) of a consent-looking preferences key
+
+
+@cache
+def android_runtime() -> AndroidRuntime:
+    data = load_data("android_runtime.yaml")
+    return AndroidRuntime(
+        lifecycle={k: tuple(v) for k, v in data["lifecycle"].items()},
+        pre_ui_actions=frozenset(data["pre_ui_actions"]),
+        async_types={k: tuple(v) for k, v in data["async_types"].items()},
+        consent_key=data["consent_key"],
+    )

@@ -25,29 +25,8 @@ from pica.extract.apk.dex import (
     DexFile,
     descriptor_to_java,
 )
+from pica.knowledge import android_runtime
 
-# What Android calls on a service that code starts.
-SERVICE_METHODS = (
-    "<clinit>",
-    "<init>",
-    "onCreate",
-    "onStartCommand",
-    "onStart",
-    "onHandleIntent",
-    "onHandleWork",
-    "onBind",
-)
-
-# Framework types whose instances run later on another thread or turn of the loop, and the
-# method the runtime calls on them.
-ASYNC_TYPES = {
-    "Ljava/lang/Runnable;": ("run",),
-    "Ljava/util/concurrent/Callable;": ("call",),
-    "Ljava/lang/Thread;": ("run",),
-    "Landroid/os/AsyncTask;": ("doInBackground", "onPreExecute", "onPostExecute"),
-    "Ljava/util/TimerTask;": ("run",),
-    "Landroid/os/Handler$Callback;": ("handleMessage",),
-}
 PREFS = "Landroid/content/SharedPreferences;"
 MAX_VIRTUAL_TARGETS = 30  # beyond this a call site is megamorphic (Object.toString…): skipped
 
@@ -226,7 +205,7 @@ class CallGraph:
         """Methods the runtime later calls on an instance of this class, if it is async work."""
         out = []
         supers = self.supertypes(descriptor)
-        for framework_type, names in ASYNC_TYPES.items():
+        for framework_type, names in android_runtime().async_types.items():
             if framework_type in supers:
                 for name in names:
                     current: str | None = descriptor
@@ -291,7 +270,10 @@ class CallGraph:
             elif op == CONST_CLASS:
                 name = descriptor_to_java(dex.type_name(ref.index))
                 if name in services:
-                    callees.extend((c, "async") for c in self.lifecycle(name, SERVICE_METHODS))
+                    callees.extend(
+                        (c, "async")
+                        for c in self.lifecycle(name, android_runtime().lifecycle["service"])
+                    )
             elif op in (CONST_STRING, CONST_STRING_JUMBO):
                 strings.append(dex.string(ref.index))
         return MethodStep(callees, strings, prefs_read)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from conftest import APKS, CONSTRUCTED
@@ -191,3 +192,78 @@ def test_sarif_carries_the_call_paths_as_code_flows() -> None:
         names = [s["location"]["logicalLocations"][0]["fullyQualifiedName"] for s in steps]
         assert len(names) >= 2
         assert names[0].startswith(("com.example.picafixture", "cn.fakepush"))
+
+
+# ------------------------------------------------------------- reached means reachable
+
+
+def _analysed(apk: Path):
+    from pica.analysis.apk import analyse_apk
+
+    return analyse_apk(extract(apk)).api_uses
+
+
+def test_every_constructed_call_site_is_reachable_from_some_entry_point() -> None:
+    """Pre-UI, after UI (MainActivity.onCreate), boot receiver, service: all run."""
+    for name in ("preconsent", "gated", "clean"):
+        uses = _analysed(CONSTRUCTED / f"{name}.apk")
+        assert uses and all(u.reachable is True for u in uses), name
+
+
+def test_library_code_nothing_calls_is_present_but_unreached() -> None:
+    """Appium Settings and ApiDemos carry androidx TelephonyManagerCompat.getImei, which no
+    method of either app calls: present, never collection."""
+    for apk in ("settings_apk-debug.apk", "ApiDemos-debug.apk"):
+        uses = _analysed(APKS / apk)
+        compat = [u for u in uses if "TelephonyManagerCompat" in u.caller_class]
+        assert compat and all(u.reachable is False for u in compat), apk
+        report = audit(apk=APKS / apk, category="map_navigation")
+        assert "imei" in report.present_unreached["app"]
+        assert "imei" not in report.pi_by_party.get("app", {})
+        finding = next(f for f in report.findings if f.item_id == "4.1")
+        assert not any("TelephonyManagerCompat" in c.text for c in finding.cites)
+
+
+def test_the_apps_own_callbacks_are_reached() -> None:
+    """Framework callbacks of objects the app creates (a CursorAdapter's filter query, a
+    loader's loadInBackground) and an android:onClick handler named only in a layout."""
+    demos = {u.caller: u.reachable for u in _analysed(APKS / "ApiDemos-debug.apk")}
+    assert demos[
+        "io.appium.android.apis.view.AutoComplete4$ContactListAdapter.runQueryOnBackgroundThread"
+    ]
+    assert demos["io.appium.android.apis.app.LoaderCustom$AppListLoader.loadInBackground"]
+    own = [r for c, r in demos.items() if c.startswith("io.appium.android.apis.")]
+    assert own and all(own)
+    clicks = _analysed(APKS / "ReturnParameterTest.apk")
+    assert clicks and all(u.reachable for u in clicks)
+
+
+def test_a_virtual_call_reaches_only_classes_with_a_live_object() -> None:
+    """SourceToSink1 bundles the support library's ShareActionProvider, which only a menu XML
+    could create and this app never does: class-hierarchy analysis alone reached its
+    queryIntentActivities through MenuItemImpl.invoke; rapid type analysis does not."""
+    uses = _analysed(APKS / "SourceToSink1.apk")
+    chooser = [u for u in uses if u.caller_class.endswith("ActivityChooserModel")]
+    assert chooser and chooser[0].reachable is False
+
+
+def test_androguard_agrees_nothing_calls_the_compat_getimei() -> None:
+    from conftest import androguard_quiet
+
+    androguard_quiet()
+    from androguard.misc import AnalyzeAPK
+
+    _a, _d, dx = AnalyzeAPK(str(APKS / "settings_apk-debug.apk"))
+    methods = [
+        m
+        for m in dx.find_methods(classname=r"Landroidx/core/telephony/TelephonyManagerCompat;")
+        if m.name == "getImei"
+    ]
+    assert methods and all(not m.get_xref_from() for m in methods)
+
+
+def test_no_finding_cites_the_same_fact_twice() -> None:
+    report = audit(apk=APKS / "settings_apk-debug.apk", category="map_navigation")
+    for finding in report.findings:
+        keys = [(c.text, c.source) for c in finding.cites]
+        assert len(keys) == len(set(keys)), finding.item_id

@@ -22,10 +22,14 @@ from pica.rules import run_rules
 Progress = Callable[[str], None]
 
 
-def _pi_by_party(evidence: Evidence) -> dict[str, dict[str, list[str]]]:
+def _pi_by_party(evidence: Evidence, reached: bool = True) -> dict[str, dict[str, list[str]]]:
+    """{party: {PI type: call sites}} over the reached call sites (``reached``), or over those
+    present but unreached (``reached=False``)."""
     names = {s.sdk_id: s.name for s in evidence.sdks}
     result: dict[str, dict[str, list[str]]] = {}
     for use in evidence.api_uses:
+        if (use.reachable is not False) is not reached:
+            continue
         party = "app" if use.sdk is None else names.get(use.sdk, use.sdk)
         sites = result.setdefault(party, {}).setdefault(use.pi_type, [])
         site = f"{use.caller} → {use.api}"
@@ -147,6 +151,7 @@ def build_report(evidence: Evidence) -> Report:
             "classes": evidence.app.class_count,
             "method_ids": evidence.app.method_count,
             "sensitive_call_sites": len(evidence.api_uses),
+            "reachable_call_sites": sum(1 for u in evidence.api_uses if u.reachable),
             "hosts": len(evidence.hosts),
             "pre_ui_paths": None if evidence.reachable is None else len(evidence.reachable),
             "libraries": sorted(s.name for s in evidence.libraries),
@@ -177,12 +182,19 @@ def build_report(evidence: Evidence) -> Report:
                 "chinese": s.chinese,
                 "signals": list(s.signals),
                 "pi_types": list(s.pi_types),
-                "reached_pi": sorted({u.pi_type for u in evidence.api_uses if u.sdk == s.sdk_id}),
+                "reached_pi": sorted(
+                    {
+                        u.pi_type
+                        for u in evidence.api_uses
+                        if u.sdk == s.sdk_id and u.reachable is not False
+                    }
+                ),
                 "policy_url": s.policy_url,
             }
             for s in evidence.sdks
         ],
         pi_by_party=_pi_by_party(evidence),
+        present_unreached=_pi_by_party(evidence, reached=False),
         policy=policy_summary,
         stats=stats,
     )

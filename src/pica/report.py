@@ -67,6 +67,8 @@ class Report:
     permissions: list[dict[str, Any]] = field(default_factory=list)
     sdks: list[dict[str, Any]] = field(default_factory=list)
     pi_by_party: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # Call sites in the package that no entry point of the app reaches: present, not collection.
+    present_unreached: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     policy: dict[str, Any] | None = None
     stats: dict[str, Any] = field(default_factory=dict)
     schema_version: str = SCHEMA_VERSION

@@ -3,13 +3,15 @@ runs before any UI."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pica.analysis.reachability import pre_ui_paths
+from pica.analysis.reachability import app_reachable, pre_ui_paths
 from pica.analysis.sdks import attribute_call_sites, detect_sdks, sdk_for_class
 from pica.evidence import ApiUse, ReachablePath, SdkPresence
 from pica.extract.apk import ApkFacts
+from pica.extract.apk.callgraph import CallGraph
 from pica.knowledge.sdks import LIBRARY, SdkEntry
 
 Progress = Callable[[str], None]
@@ -19,7 +21,7 @@ Progress = Callable[[str], None]
 class ApkAnalysis:
     sdks: tuple[SdkPresence, ...]  # third-party SDKs: they collect or send data themselves
     libraries: tuple[SdkPresence, ...]  # open-source libraries: their code acts for the app
-    api_uses: tuple[ApiUse, ...]  # the extractor's call sites, each attributed to its party
+    api_uses: tuple[ApiUse, ...]  # the extractor's call sites: party, and reachable or not
     reachable: tuple[ReachablePath, ...] | None  # None: reachability not analysed
 
 
@@ -42,6 +44,12 @@ def analyse_apk(
     api_uses = attribute_call_sites(facts.api_uses, owner)
     reachable = None
     if reachability:
+        step("reachability from the app's entry points")
+        live = app_reachable(facts, CallGraph(facts.dexes))
+        api_uses = tuple(
+            dataclasses.replace(u, reachable=(_descriptor(u.caller_class), u.caller_method) in live)
+            for u in api_uses
+        )
         step("pre-consent reachability")
         reachable = tuple(pre_ui_paths(facts, api_uses, owner))
     return ApkAnalysis(
@@ -50,3 +58,7 @@ def analyse_apk(
         api_uses=api_uses,
         reachable=reachable,
     )
+
+
+def _descriptor(class_name: str) -> str:
+    return "L" + class_name.replace(".", "/") + ";"

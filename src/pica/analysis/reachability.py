@@ -191,3 +191,114 @@ def _consent_read(step: MethodStep) -> str | None:
         if consent_key.search(key):
             return f'SharedPreferences.{step.prefs_read}("{key}")'
     return None
+
+
+# ----------------------------------------------------------------------- the whole app
+
+COMPONENT_KINDS = ("activity", "service", "receiver", "provider")
+
+
+def _descriptor(class_name: str) -> str:
+    return "L" + class_name.replace(".", "/") + ";"
+
+
+def app_entry_points(graph: CallGraph, facts: ApkFacts) -> list[tuple[Node, str]]:
+    """(method, why) for everything Android may start on its own: the Application, every
+    declared component (activity, service, receiver, provider), instrumentation and
+    androidx.startup initializer — their constructors, static initializers and every method the framework may
+    call on them (lifecycle, callbacks, android:onClick handlers named in layouts)."""
+    manifest = facts.manifest
+    named: list[tuple[str, str]] = []
+    if manifest.application_class:
+        named.append((manifest.application_class, "Application"))
+    named += [(name, "Instrumentation") for name in manifest.instrumentation]
+    for comp in manifest.components:
+        if comp.kind in COMPONENT_KINDS:
+            named.append((comp.name, comp.kind))
+        if comp.kind == "provider":
+            named += [(name, "androidx.startup Initializer") for name in comp.meta_data_names]
+    entries: list[tuple[Node, str]] = []
+    for name, why in named:
+        entries += [(n, why) for n in graph.lifecycle(name, ("<clinit>", "<init>"))]
+        entries += [(n, why) for n in graph.callbacks(_descriptor(name))]
+    return entries
+
+
+def app_reachable(facts: ApkFacts, graph: CallGraph | None = None) -> frozenset[Node]:
+    """Every method the app can run, as far as static analysis sees.
+
+    From ``app_entry_points`` through direct calls, virtual/interface calls (rapid type
+    analysis: only into classes with a live object), asynchronous hops, services started by
+    class constant, and the framework callbacks of each object created on the way whose class
+    extends or implements a type outside the app (a listener, fragment, adapter, loader,
+    handler: ``CallGraph.callbacks``). A class loaded as a constant (``X.class``) or named by a
+    constant string (``Class.forName``) counts as created. Not seen: code reached only by
+    reflection on computed names, from native code (JNI), from classes the framework inflates
+    from XML (custom views, menu action providers), a WebView's JavaScript bridge, or test
+    classes an instrumentation runner finds by reflection (including code another package's
+    instrumentation drives, as in Appium's uiautomator2 server); call sites there stay listed as
+    present but unreached, never as collection.
+    """
+    graph = graph or CallGraph(facts.dexes)
+    services = {c.name for c in facts.manifest.components if c.kind == "service"}
+    seen: set[Node] = set()
+    created: set[str] = set()
+    queue: deque[Node] = deque()
+    # Rapid type analysis: a virtual call reaches a method only in a class some object of which
+    # exists (it, or a subclass, is declared in the manifest or created on a reached path);
+    # plain class-hierarchy analysis would make every override in every library reachable
+    # through one call on a base type. A target whose class is not live yet waits until it is.
+    live_types: set[str] = set()
+    waiting: dict[str, list[Node]] = {}
+
+    def offer(node: Node) -> None:
+        if node not in seen and len(seen) < MAX_NODES * 5:
+            seen.add(node)
+            queue.append(node)
+
+    def make_live(descriptor: str) -> None:
+        for t in graph.supertypes(descriptor):
+            if t in graph.classes and t not in live_types:
+                live_types.add(t)
+                for node in waiting.pop(t, ()):
+                    offer(node)
+
+    def create(descriptor: str) -> None:
+        if descriptor in created or descriptor not in graph.classes:
+            return
+        created.add(descriptor)
+        make_live(descriptor)
+        for node in graph.callbacks(descriptor):
+            offer(node)
+        for node in graph.lifecycle(java_name(descriptor), ("<clinit>",)):
+            offer(node)
+
+    for name in _declared_classes(facts):
+        make_live(_descriptor(name))
+    for node, _why in app_entry_points(graph, facts):
+        offer(node)
+    while queue:
+        node = queue.popleft()
+        step = graph.step(node, services)
+        if step is None:
+            continue
+        for descriptor in step.types:
+            create(descriptor)
+        for text in step.strings:
+            if "." in text and " " not in text and len(text) < 200:
+                create(_descriptor(text))
+        for callee, hop in step.callees:
+            if hop != "virtual" or callee[0] in live_types:
+                offer(callee)
+            elif callee not in seen:
+                waiting.setdefault(callee[0], []).append(callee)
+    return frozenset(seen)
+
+
+def _declared_classes(facts: ApkFacts) -> list[str]:
+    names = [c.name for c in facts.manifest.components] + list(facts.manifest.instrumentation)
+    if facts.manifest.application_class:
+        names.append(facts.manifest.application_class)
+    for comp in facts.manifest.components:
+        names += list(comp.meta_data_names)
+    return names

@@ -78,6 +78,9 @@ class ApiUse:
     party: Party = Party.FIRST
     sdk: str | None = None  # catalog id of the SDK whose code makes the call
     library: str | None = None  # catalog id of the bundled open-source library holding the call
+    # Whether any entry point of the app reaches this call site (pica.analysis.reachability);
+    # None: not analysed. An unreached call site is present, never collection.
+    reachable: bool | None = None
 
     @property
     def caller(self) -> str:

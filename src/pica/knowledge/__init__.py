@@ -213,6 +213,8 @@ class AndroidRuntime:
     pre_ui_actions: frozenset[str]  # broadcasts that start a receiver with no UI
     async_types: dict[str, tuple[str, ...]]  # type descriptor -> methods run later
     consent_key: str  # pattern (case-insensitive) of a consent-looking preferences key
+    inherited_callback_pattern: str  # inherited methods the framework calls on app objects…
+    inherited_callback_names: frozenset[str]  # …and these, by name
 
 
 @cache
@@ -223,4 +225,6 @@ def android_runtime() -> AndroidRuntime:
         pre_ui_actions=frozenset(data["pre_ui_actions"]),
         async_types={k: tuple(v) for k, v in data["async_types"].items()},
         consent_key=data["consent_key"],
+        inherited_callback_pattern=data["inherited_callbacks"]["pattern"],
+        inherited_callback_names=frozenset(data["inherited_callbacks"]["names"]),
     )

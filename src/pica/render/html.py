@@ -441,6 +441,26 @@ def _pi_by_party(report: Report) -> str:
     return "".join(out) + "</section>"
 
 
+def _present_unreached(report: Report) -> str:
+    if not report.present_unreached:
+        return ""
+    out = [
+        f"<section><h2>{_bi('存在但不可达的调用', 'Present but unreached')}</h2>"
+        '<p class="muted">这些调用位于安装包中，但应用的任何入口都不会执行到（例如未被调用的库代码），'
+        "不计为收集。 These call sites are in the package but no entry point of the app reaches "
+        "them (library code nothing calls, as far as static analysis sees); they are not counted "
+        "as collection.</p>"
+        "<table><tr><th>主体 Party</th><th>个人信息 PI type</th><th>调用位置 Call sites</th></tr>"
+    ]
+    for party, by_type in report.present_unreached.items():
+        for pi_type, sites in by_type.items():
+            out.append(
+                f"<tr><td>{_e(party)}</td><td>{_e(pi_label(pi_type))}</td>"
+                f"<td>{_list(sites, mono=True)}</td></tr>"
+            )
+    return "".join(out) + "</table></section>"
+
+
 def _permissions(report: Report) -> str:
     out = [f"<section><h2>{_bi('申请的权限', 'Permissions requested')}</h2>"]
     if not report.permissions:
@@ -499,6 +519,7 @@ def render_html(report: Report, catalog: Catalog | None = None) -> bytes:
         _items(item_rows),
         _sdks(report),
         _pi_by_party(report),
+        _present_unreached(report),
         _permissions(report),
         _mapping_section("隐私政策", "Privacy policy", report.policy),
         _mapping_section("检测统计", "Audit statistics", report.stats),

@@ -32,6 +32,7 @@ _TOP_ORDER = (
     "findings",
     "sdks",
     "pi_by_party",
+    "present_unreached",
     "permissions",
     "policy",
     "stats",

@@ -247,6 +247,22 @@ def render_markdown(report: Report, catalog: Catalog | None = None) -> bytes:
     else:
         lines += ["未发现读取个人信息的调用。 No PI-reaching call found.", ""]
 
+    if report.present_unreached:
+        lines += [
+            "## 存在但不可达的调用 Present but unreached",
+            "",
+            "No entry point of the app reaches these call sites; they are not counted as collection.",
+            "",
+        ]
+        lines += _table(
+            ["主体 Party", "个人信息 PI type", "调用位置 Call sites"],
+            (
+                [md(party), md(pi_label(pi_type)), _join(sites)]
+                for party, by_type in report.present_unreached.items()
+                for pi_type, sites in by_type.items()
+            ),
+        )
+
     lines += ["## 申请的权限 Permissions requested", ""]
     if report.permissions:
         lines += _table(

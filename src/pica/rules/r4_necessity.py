@@ -48,9 +48,12 @@ def unrelated_pi(evidence: Evidence) -> Finding:
             for pi in perm.pi_types:
                 reached.setdefault(pi, []).append(cite_permission(perm))
     for use in evidence.api_uses:
-        # The app's own code only: SDKs are judged under 2.1 / 5.1, and a wrapper in a bundled
-        # library (androidx TelephonyManagerCompat…) says nothing about what the app uses.
-        if use.sdk is None and use.library is None:
+        # The app's own code (and the open-source libraries acting for it) only: SDKs are
+        # judged under 2.1 / 5.1. A call site counts only when an entry point of the app reaches
+        # it; without reachability, bundled library code (androidx TelephonyManagerCompat…) is
+        # left out, since nothing shows the app calls it.
+        counts = use.reachable if use.reachable is not None else use.library is None
+        if use.sdk is None and counts:
             reached.setdefault(use.pi_type, []).append(cite_api(use))
     extra = sorted(pi for pi in reached if pi not in needed)
     basis = Cite(
@@ -70,7 +73,7 @@ def unrelated_pi(evidence: Evidence) -> Finding:
         )
     cites = [basis]
     for pi in extra:
-        cites += reached[pi][:3]
+        cites += [c for c in reached[pi][:3] if c not in cites]  # a permission reaches several
     return Finding(
         item_id="4.1",
         verdict=Verdict.VIOLATION,

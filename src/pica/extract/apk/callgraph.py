@@ -9,6 +9,7 @@ Runnable/Callable/Thread/AsyncTask/TimerTask created here runs later) and "what 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -39,6 +40,7 @@ class MethodStep(NamedTuple):
     callees: list[tuple[Node, str]]  # (callee, hop: direct | virtual | async)
     strings: list[str]  # constant strings the method loads
     prefs_read: str | None  # name of its first SharedPreferences get*/contains call
+    types: list[str]  # classes it instantiates or loads as constants (new X, X.class)
 
 
 def label(node: Node) -> str:
@@ -103,6 +105,7 @@ class CallGraph:
         self._subtypes: dict[str, list[str]] = {}
         self._supersets: dict[str, frozenset[str]] = {}
         self._targets: dict[tuple[str, str, str], tuple[list[Node], str]] = {}
+        self._callbacks: dict[str, list[Node]] = {}
 
     def supertypes(self, descriptor: str) -> list[str]:
         """The class, its superclasses and all interfaces, app and framework alike."""
@@ -233,6 +236,42 @@ class CallGraph:
                 current = self.classes[current].superclass
         return out
 
+    def external_supertypes(self, descriptor: str) -> list[str]:
+        """Supertypes defined outside the app's DEX files (framework or absent libraries),
+        ``java.lang.Object`` aside: what the framework may call this class's methods through."""
+        return [
+            t
+            for t in self.supertypes(descriptor)
+            if t not in self.classes and t != "Ljava/lang/Object;"
+        ]
+
+    def callbacks(self, descriptor: str) -> list[Node]:
+        """Methods of an instance of this class that code outside the app may call, when the
+        class has a supertype outside the app (the framework calls it through that type):
+        every method the class declares but constructors, and the inherited methods whose
+        names ``android_runtime.yaml`` lists as callbacks. Memoised."""
+        cached = self._callbacks.get(descriptor)
+        if cached is not None:
+            return cached
+        out: list[Node] = []
+        if descriptor in self.classes and self.external_supertypes(descriptor):
+            runtime = android_runtime()
+            pattern = re.compile(runtime.inherited_callback_pattern)
+            names = runtime.inherited_callback_names
+            seen: set[str] = set()
+            current: str | None = descriptor
+            while current and current in self.classes:
+                for sig in self.classes[current].methods():
+                    name = sig[: sig.index("(")]
+                    if sig in seen or name.startswith("<"):
+                        continue
+                    if current == descriptor or name in names or pattern.match(name):
+                        seen.add(sig)
+                        out.append((current, sig))
+                current = self.classes[current].superclass
+        self._callbacks[descriptor] = out
+        return out
+
     def dex_name(self, node: Node) -> str:
         return self.classes[node[0]].dex.name
 
@@ -253,6 +292,7 @@ class CallGraph:
         refs = dex.refs(midx)
         callees: list[tuple[Node, str]] = []
         strings: list[str] = []
+        types: list[str] = []
         prefs_read: str | None = None
         for ref in refs:
             op = ref.opcode
@@ -266,8 +306,10 @@ class CallGraph:
                     if name.startswith(("get", "contains")):
                         prefs_read = name
             elif op == NEW_INSTANCE:
+                types.append(dex.type_name(ref.index))
                 callees.extend((c, "async") for c in self.async_targets(dex.type_name(ref.index)))
             elif op == CONST_CLASS:
+                types.append(dex.type_name(ref.index))
                 name = descriptor_to_java(dex.type_name(ref.index))
                 if name in services:
                     callees.extend(
@@ -276,4 +318,4 @@ class CallGraph:
                     )
             elif op in (CONST_STRING, CONST_STRING_JUMBO):
                 strings.append(dex.string(ref.index))
-        return MethodStep(callees, strings, prefs_read)
+        return MethodStep(callees, strings, prefs_read, types)

@@ -96,6 +96,7 @@ class Manifest:
     network_security_config: str | None = None
     max_sdk: int | None = None
     defined_permissions: tuple[str, ...] = ()  # <permission android:name=…> the app declares
+    instrumentation: tuple[str, ...] = ()  # <instrumentation android:name=…>: a test package
 
     @property
     def effective_target_sdk(self) -> int:
@@ -208,6 +209,7 @@ def parse_manifest(root: XmlElement, table: _arsc.ResourceTable | None = None) -
     seen_perms: set[tuple[str, str]] = set()
     features: list[str] = []
     defined: list[str] = []
+    instrumentation: list[str] = []
     app: XmlElement | None = None
     for child in root.children:
         tag = child.tag
@@ -237,6 +239,10 @@ def parse_manifest(root: XmlElement, table: _arsc.ResourceTable | None = None) -
             name = val.text(child.attrs.get("android:name"))
             if name:
                 defined.append(name)
+        elif tag == "instrumentation":
+            name = val.text(child.attrs.get("android:name"))
+            if name:
+                instrumentation.append(_class_name(package, name))
         elif tag == "application" and app is None:
             app = child
 
@@ -289,6 +295,7 @@ def parse_manifest(root: XmlElement, table: _arsc.ResourceTable | None = None) -
         network_security_config=nsc,
         max_sdk=max_sdk,
         defined_permissions=_dedup(defined),
+        instrumentation=_dedup(instrumentation),
     )
 
 

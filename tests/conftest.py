@@ -39,4 +39,9 @@ def judge(item_id: str, policy, sdk_names=()):
         for n in sdk_names
     )  # fmt: skip
     evidence = Evidence(inputs={"policy": policy.location}, policy=policy, sdks=sdks)
+    if sdks:  # an APK's SDKs were given: compare them with the policy, as audit does
+        from pica.analysis.disclosure import compare
+
+        evidence.inputs["apk"] = "constructed"
+        evidence.consistency = compare(policy, (), (), sdks, None)
     return RULES[item_id](evidence)

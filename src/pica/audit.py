@@ -11,6 +11,7 @@ from typing import Any
 
 from pica import __version__, knowledge
 from pica.analysis.apk import analyse_apk
+from pica.analysis.disclosure import compare
 from pica.errors import InputError
 from pica.evidence import Evidence
 from pica.extract.apk import extract as extract_apk
@@ -95,6 +96,15 @@ def gather(
         step("privacy policy")
         evidence.policy = extract_policy(policy)
         evidence.inputs["policy"] = str(policy) if "://" in str(policy) else Path(policy).name
+    if evidence.has_apk and evidence.policy is not None and evidence.policy.profile is not None:
+        step("policy versus behaviour")
+        evidence.consistency = compare(
+            evidence.policy,
+            evidence.api_uses,
+            evidence.permissions,
+            evidence.sdks,
+            evidence.reachable,
+        )
     return evidence
 
 

@@ -22,7 +22,13 @@ from pica.evidence.apk import (
     SdkPresence,
 )
 from pica.evidence.checklist import ChecklistAnswer
-from pica.evidence.derived import ReachablePath, Searched
+from pica.evidence.derived import (
+    Consistency,
+    PiDisclosure,
+    ReachablePath,
+    SdkDisclosure,
+    Searched,
+)
 from pica.evidence.network import Flow
 from pica.evidence.policy import (
     PolicyEvidence,
@@ -39,6 +45,7 @@ __all__ = [
     "ChecklistAnswer",
     "Collection",
     "Component",
+    "Consistency",
     "ConsentEvent",
     "EmbeddedPolicy",
     "Evidence",
@@ -46,11 +53,13 @@ __all__ = [
     "HostRef",
     "Party",
     "Permission",
+    "PiDisclosure",
     "PolicyEvidence",
     "PolicyProfile",
     "PolicyStatement",
     "ReachablePath",
     "ResourceString",
+    "SdkDisclosure",
     "SdkPresence",
     "Searched",
     "Span",
@@ -74,6 +83,7 @@ class Evidence:
     sdks: tuple[SdkPresence, ...] = ()  # third-party SDKs (collect or send data themselves)
     libraries: tuple[SdkPresence, ...] = ()  # open-source libraries bundled into the app
     reachable: tuple[ReachablePath, ...] | None = None  # None: reachability not analysed
+    consistency: Consistency | None = None  # behaviour against policy: APK and policy both given
     policy: PolicyEvidence | None = None
     checklist: tuple[ChecklistAnswer, ...] = ()
     collections: tuple[Collection, ...] = ()

@@ -128,3 +128,4 @@ class SdkPresence:
     signals: tuple[str, ...]
     pi_types: tuple[str, ...] = ()
     policy_url: str | None = None
+    aliases: tuple[str, ...] = ()  # names a policy may use for it (catalog aliases)

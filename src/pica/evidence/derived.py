@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pica.evidence.apk import ApiUse, Permission
+from pica.evidence.policy import TextRef
+
 
 @dataclass(frozen=True)
 class ReachablePath:
@@ -35,3 +38,48 @@ class Searched:
     input: str  # apk | policy | trace | network
     scope: str  # where in that input: "whole policy (35,823 characters, 212 sentences)"
     source: str  # file name, with a character span or path where there is one
+
+
+@dataclass(frozen=True)
+class PiDisclosure:
+    """One PI type one party reaches, compared with what the policy says of it.
+
+    ``party`` is "app" (the app's own code and its open-source libraries) or an SDK's catalog
+    id. ``evidence`` holds both kinds of behaviour fact: call sites (``ApiUse``) and, for the
+    app, the permissions (``Permission``) that reach the type.
+    """
+
+    pi_type: str
+    party: str
+    reach: str  # reachable | permission (runtime | network once traces and captures exist)
+    evidence: tuple[ApiUse | Permission, ...]
+    disclosed: bool
+    policy_ref: TextRef | None  # the sentence or table row that discloses it
+    covered_by: str | None  # the general term that covers it ("设备信息"), None when named
+    purpose_stated: bool
+    denied_by: TextRef | None  # a sentence saying the type is not collected
+
+
+@dataclass(frozen=True)
+class SdkDisclosure:
+    """One detected SDK compared with the policy's SDK list and sharing sentences."""
+
+    sdk_id: str
+    name: str
+    disclosed: bool
+    matched: str | None  # the policy's words that named it (an alias, or the row's name)
+    policy_ref: TextRef | None
+    purpose_stated: bool
+    pi_listed: bool  # the row or sentence names PI the SDK collects
+    reaches_pi: tuple[str, ...]  # PI types its reachable code reaches
+    pre_ui: bool  # initialised or reaching PI before any UI (a firm pre-UI path)
+
+
+@dataclass(frozen=True)
+class Consistency:
+    """The app's behaviour against its policy: every comparison, violation or not."""
+
+    pi: tuple[PiDisclosure, ...]
+    sdks: tuple[SdkDisclosure, ...]
+    policy_sdks_not_found: tuple[str, ...]  # SDKs the policy lists that the APK does not carry
+    searched: Searched  # where in the policy disclosures were looked for

@@ -228,3 +228,29 @@ def android_runtime() -> AndroidRuntime:
         inherited_callback_pattern=data["inherited_callbacks"]["pattern"],
         inherited_callback_names=frozenset(data["inherited_callbacks"]["names"]),
     )
+
+
+@dataclass(frozen=True)
+class Generalisation:
+    """A general term of policies (设备信息) and the specific PI types it discloses."""
+
+    id: str
+    names: tuple[str, ...]
+    covers: tuple[str, ...]
+    not_covers: tuple[str, ...]
+    source: str
+
+
+@cache
+def pi_generalisation() -> tuple[Generalisation, ...]:
+    """The reviewed generalisation rules (``data/pi_generalisation.yaml``)."""
+    return tuple(
+        Generalisation(
+            id=r["id"],
+            names=tuple(r["names"]),
+            covers=tuple(r["covers"]),
+            not_covers=tuple(r.get("not_covers") or ()),
+            source=r["source"],
+        )
+        for r in load_data("pi_generalisation.yaml")["rules"]
+    )

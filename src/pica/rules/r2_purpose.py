@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pica import knowledge
-from pica.evidence import Evidence, PolicyStatement
+from pica.evidence import ApiUse, Evidence, Permission, PolicyStatement
 from pica.report import Cite, Finding, Verdict
 from pica.rules import rule
 from pica.rules.common import (
+    cite_api,
     cite_permission,
     from_checklist,
     inconclusive,
+    pi_label,
     unless_policy,
 )
 from pica.rules.policy_cites import (
@@ -53,6 +55,10 @@ def _sdk_cites(evidence: Evidence) -> list[Cite]:
     ]
 
 
+def _behaviour_cite(fact: ApiUse | Permission) -> Cite:
+    return cite_api(fact) if isinstance(fact, ApiUse) else cite_permission(fact)
+
+
 @rule("2.1")
 def purpose_not_listed(evidence: Evidence) -> Finding:
     """Purpose, means and scope not listed one by one, including embedded SDKs."""
@@ -69,7 +75,6 @@ def purpose_not_listed(evidence: Evidence) -> Finding:
             missing=("the privacy policy text (--policy FILE or URL)",),
         )
     prof = policy.profile
-    sdk_names = tuple(n for s in evidence.sdks for n in (s.name, s.name_zh) if n)
     fix = (
         "For each business function list the PI it collects, why and how; name every embedded SDK "
         "with its vendor, purpose and the PI it collects (a third-party SDK list)."
@@ -115,48 +120,49 @@ def purpose_not_listed(evidence: Evidence) -> Finding:
     missing_types = sorted(p for p, ok in with_purpose.items() if not ok)
     sdk_problems: list[str] = []
     sdk_cites: list[Cite] = []
-    low_text = policy.text.lower()
-    for sdk in sdk_names:
-        key = sdk.strip()
-        if not key:
-            continue
-        rows = [
-            r
-            for r in prof.sdk_rows
-            if key.lower() in r.name.lower() or r.name.lower() in key.lower() and len(r.name) >= 2
+    pi_problems: list[str] = []
+    pi_cites: list[Cite] = []
+    consistency = evidence.consistency
+    for sdk in consistency.sdks if consistency else ():
+        if not sdk.disclosed:
+            pre_ui = " and runs before any UI" if sdk.pre_ui else ""
+            sdk_problems.append(
+                f"{sdk.name} (detected in the APK{pre_ui}) is not named in the policy"
+            )
+        elif not (sdk.purpose_stated and sdk.pi_listed):
+            sdk_problems.append(
+                f"{sdk.name} is listed without "
+                f"{'purpose' if not sdk.purpose_stated else 'the PI it collects'}"
+            )
+            if sdk.policy_ref is not None:
+                sdk_cites.append(cite_text(policy, sdk.policy_ref))
+    names = {s.sdk_id: s.name for s in evidence.sdks}
+    undisclosed = [d for d in consistency.pi if not d.disclosed] if consistency else []
+    if undisclosed:
+        parts = [
+            f"{pi_label(d.pi_type)} ({'the app' if d.party == 'app' else names.get(d.party, d.party)}"
+            f"{', by permission only' if d.reach == 'permission' else ''})"
+            for d in undisclosed
         ]
-        if rows:
-            r = rows[0]
-            if not (r.purpose and (r.pi_text or r.pi_types)):
-                sdk_problems.append(
-                    f"{key} is listed without {'purpose' if not r.purpose else 'the PI it collects'}"
-                )
-                sdk_cites.append(cite_text(policy, r.ref))
-            continue
-        if key.lower() not in low_text:
-            sdk_problems.append(f"{key} (detected in the APK) is not named in the policy")
-            continue
-        mention = [s for s in stmts if key.lower() in s.text.lower()]
-        good = [s for s in mention if s.purposes and (s.pi_types or "collect" in s.actions)]
-        if not good:
-            sdk_problems.append(f"{key} is named without its purpose and the PI it collects")
-            sdk_cites.extend(cite_text(policy, s) for s in mention[:1])
-    if missing_types or sdk_problems:
+        pi_problems.append("PI the app reaches but the policy never discloses: " + ", ".join(parts))
+        for d in undisclosed[:3]:
+            pi_cites.append(_behaviour_cite(d.evidence[0]))
+    if missing_types or sdk_problems or pi_problems:
         parts = []
         if missing_types:
             parts.append("PI types named with no purpose: " + ", ".join(missing_types))
         parts.extend(sdk_problems)
-        cites = list(cite_texts(policy, [bare[p] for p in missing_types][:3])) + sdk_cites[:2]
+        parts.extend(pi_problems)
+        cites = (
+            list(cite_texts(policy, [bare[p] for p in missing_types][:3]))
+            + sdk_cites[:2]
+            + pi_cites
+        )
         searched = ()
-        if not cites:
-            searched = (
-                searched_policy(
-                    policy,
-                    "the detected SDKs' names, purposes and PI",
-                    sdk_names,
-                    ("the SDK table's rows", "every sentence, by name"),
-                ),
-            )
+        if consistency is not None and (
+            pi_problems or any(not s.disclosed for s in consistency.sdks)
+        ):
+            searched = (consistency.searched,)
         return policy_finding(
             "2.1",
             Verdict.VIOLATION,
@@ -171,9 +177,10 @@ def purpose_not_listed(evidence: Evidence) -> Finding:
         Verdict.COMPLIANT,
         f"Every PI type the policy collects ({len(with_purpose)}) is stated with a purpose"
         + (
-            f", and all {len(sdk_names)} detected SDKs are named with purpose and PI."
-            if sdk_names
-            else "; no SDK list was checked (no APK given)."
+            f", every PI type the app reaches is disclosed, and all {len(consistency.sdks)} "
+            "detected SDKs are named with purpose and PI."
+            if consistency is not None
+            else "; no SDK list or reached PI was checked (no APK given)."
         ),
         cite_texts(policy, good[:4]),
         fix,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 from pica import knowledge
-from pica.evidence import Evidence, ReachablePath, Searched
+from pica.evidence import ApiUse, Evidence, Permission, ReachablePath, Searched
 from pica.report import Cite, Finding, Verdict
 from pica.rules import rule
 from pica.rules.common import (
+    cite_api,
+    cite_permission,
     fix_for,
     from_checklist,
     inconclusive,
@@ -17,7 +19,7 @@ from pica.rules.common import (
     pi_label,
     unless_policy,
 )
-from pica.rules.policy_cites import cite_texts, labelled, policy_finding, searched_policy
+from pica.rules.policy_cites import cite_text, cite_texts, labelled, policy_finding, searched_policy
 
 
 def cite_path(path: ReachablePath) -> Cite:
@@ -147,12 +149,32 @@ def collected_after_refusal(evidence: Evidence) -> Finding:
 
 @rule("3.3")
 def beyond_authorised_scope(evidence: Evidence) -> Finding:
-    return needs_runtime(
-        "3.3",
-        evidence,
+    reason = (
         "What is collected beyond the user's authorisation is observed at run time and compared "
-        "with the consent given.",
+        "with the consent given."
     )
+    if settled := from_checklist(evidence, "3.3"):
+        return settled
+    consistency = evidence.consistency
+    beyond = [d for d in consistency.pi if not d.disclosed] if consistency else []
+    if not beyond:
+        return needs_runtime("3.3", evidence, reason)
+    names = {s.sdk_id: s.name for s in evidence.sdks}
+    parts = ", ".join(
+        f"{pi_label(d.pi_type)} ({'the app' if d.party == 'app' else names.get(d.party, d.party)})"
+        for d in beyond
+    )
+    finding = inconclusive(
+        "3.3",
+        f"Static evidence only: the app's code or permissions reach PI the policy does not declare "
+        f"for that party ({parts}); whether it is collected, and beyond what the user authorised, "
+        "is seen at run time.",
+        evidence,
+        cites=[_fact_cite(d.evidence[0]) for d in beyond[:10]],
+        missing=("a runtime trace with consent events", "a network capture"),
+        evidence_kind="static",
+    )
+    return dataclasses.replace(finding, searched=(consistency.searched,))
 
 
 @rule("3.4")
@@ -276,9 +298,58 @@ def no_withdrawal(evidence: Evidence) -> Finding:
 
 @rule("3.9")
 def breach_of_own_rules(evidence: Evidence) -> Finding:
-    return needs_runtime(
-        "3.9",
-        evidence,
+    reason = (
         "A breach of the app's own rules needs the policy compared with observed behaviour "
-        "(trace or network capture).",
+        "(trace or network capture)."
     )
+    if settled := from_checklist(evidence, "3.9"):
+        return settled
+    consistency = evidence.consistency
+    if consistency is None:
+        return needs_runtime("3.9", evidence, reason)
+    denied = [d for d in consistency.pi if d.denied_by is not None]
+    reached = [d for d in denied if d.reach == "reachable"]
+    policy = evidence.policy
+    assert policy is not None
+    if reached:
+        cites: list[Cite] = []
+        for d in reached[:5]:
+            assert d.denied_by is not None
+            cites.append(cite_text(policy, d.denied_by, note="The policy: "))
+            cites += [_fact_cite(f) for f in d.evidence[:2]]
+        return Finding(
+            item_id="3.9",
+            verdict=Verdict.VIOLATION,
+            reason="The policy says it does not collect "
+            + ", ".join(pi_label(d.pi_type) for d in reached)
+            + ", yet code an entry point of the app reaches collects it.",
+            cites=tuple(cites),
+            fix=fix_for("3.9"),
+            evidence_kind="static",
+            confidence="medium",
+        )
+    if denied:
+        return inconclusive(
+            "3.9",
+            "The policy says it does not collect "
+            + ", ".join(pi_label(d.pi_type) for d in denied)
+            + "; the app requests a permission that reaches it, but no reached call site shows "
+            "the collection: a runtime trace decides.",
+            evidence,
+            cites=[cite_text(policy, d.denied_by) for d in denied[:3] if d.denied_by]
+            + [_fact_cite(d.evidence[0]) for d in denied[:3]],
+            missing=("a runtime trace", "a network capture"),
+            evidence_kind="static",
+        )
+    finding = inconclusive(
+        "3.9",
+        "No sentence of the policy denies a PI type the app reaches; other breaches of the "
+        "policy's own rules need observed behaviour (trace or network capture).",
+        evidence,
+        evidence_kind="static",
+    )
+    return dataclasses.replace(finding, searched=(consistency.searched,))
+
+
+def _fact_cite(fact: ApiUse | Permission) -> Cite:
+    return cite_api(fact) if isinstance(fact, ApiUse) else cite_permission(fact)

@@ -35,12 +35,25 @@ def sdk_collects_before_consent(evidence: Evidence) -> Finding:
         third = [p for p in third if p.sdk in collecting]
         if third:
             names = sorted({p.sdk for p in third if p.sdk})
+            consistency = evidence.consistency
+            hidden = [
+                s.sdk_id
+                for s in (consistency.sdks if consistency else ())
+                if not s.disclosed and s.sdk_id in names
+            ]
+            secret = (
+                f" The policy does not name {', '.join(hidden)} at all: the user is told "
+                "nothing of this party, which is the strongest case under this item."
+                if hidden
+                else ""
+            )
             return Finding(
                 item_id="5.1",
                 verdict=Verdict.VIOLATION,
                 reason=f"Third-party SDK(s) that collect PI ({', '.join(names)}) are initialised or "
-                "reach PI APIs before any UI exists, so before the user can consent.",
+                "reach PI APIs before any UI exists, so before the user can consent." + secret,
                 cites=tuple(cite_path(p) for p in third[:25]),
+                searched=(consistency.searched,) if hidden and consistency else (),
                 fix=fix_for("5.1"),
                 evidence_kind="static",
                 confidence=min((p.confidence for p in third), key=["high", "medium", "low"].index),

@@ -1,0 +1,276 @@
+"""Policy versus behaviour: each PI type a party reaches and each SDK the APK carries, compared
+with what the privacy policy discloses.
+
+The behaviour side: call sites that an entry point of the app reaches (``ApiUse.reachable``;
+all of them when reachability was not analysed), attributed to the app or to the SDK whose code
+makes them, and the permissions the app requests. The policy side: its sentences, its PI
+collection table and its third-party SDK table, with the general terms of
+``knowledge/data/pi_generalisation.yaml`` (设备信息 discloses IMEI, Android ID, OAID…). A
+sentence that says a type is *not* collected (我们不会收集您的通讯录) is recorded as a denial.
+
+Matching is per party: the app's own collection is disclosed by the policy's own statements
+and collection table, an SDK's by its row in the SDK table or a sentence naming it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from pica import knowledge
+from pica.evidence import (
+    ApiUse,
+    Consistency,
+    Permission,
+    PiDisclosure,
+    PolicyEvidence,
+    PolicyStatement,
+    ReachablePath,
+    SdkDisclosure,
+    SdkPresence,
+    Searched,
+    TextRef,
+)
+
+APP = "app"
+FIRM = ("high", "medium")  # pre-UI path confidences strong enough to call an SDK early
+
+
+@dataclass(frozen=True)
+class _Disclosure:
+    ref: TextRef
+    covered_by: str | None
+    purpose: bool
+
+
+@cache
+def _general_terms() -> tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...]:
+    """(pattern of a rule's names, the rule id, the types it covers), longest names first."""
+    out = []
+    for rule in knowledge.pi_generalisation():
+        names = sorted(rule.names, key=len, reverse=True)
+        pattern = re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE)
+        out.append((pattern, rule.id, rule.covers))
+    return tuple(out)
+
+
+@cache
+def _denial() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    entry = knowledge.policy_lexicon()["consistency"]
+    return (
+        re.compile(entry["denial"]["pattern"], re.IGNORECASE),
+        re.compile(entry["denial_exception"]["pattern"], re.IGNORECASE),
+    )
+
+
+def covered_types(text: str) -> dict[str, str]:
+    """{PI type: the general term in ``text`` that discloses it} (设备信息 → imei, …)."""
+    found: dict[str, str] = {}
+    for pattern, _rule, covers in _general_terms():
+        m = pattern.search(text)
+        if m:
+            for pi in covers:
+                found.setdefault(pi, m.group(0))
+    return found
+
+
+def _ref(s: PolicyStatement) -> TextRef:
+    return TextRef(s.text, s.span, s.section)
+
+
+def _inside(span, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(a <= span.start and span.end <= b for a, b in spans)
+
+
+def _is_denial(text: str) -> bool:
+    denial, exception = _denial()
+    m = denial.search(text)
+    return bool(m) and not exception.search(text)
+
+
+def _types_of(text: str, named: Iterable[str]) -> dict[str, str | None]:
+    """{PI type: None when named, else the general term covering it} for one text."""
+    out: dict[str, str | None] = {pi: None for pi in named}
+    for pi, term in covered_types(text).items():
+        out.setdefault(pi, term)
+    return out
+
+
+def _app_disclosures(policy: PolicyEvidence) -> tuple[dict[str, _Disclosure], dict[str, TextRef]]:
+    """The policy's own disclosures by PI type (outside the SDK table), and its denials."""
+    prof = policy.profile
+    sdk_spans = [(r.ref.span.start, r.ref.span.end) for r in prof.sdk_rows] if prof else []
+    disclosed: dict[str, _Disclosure] = {}
+    denied: dict[str, TextRef] = {}
+    for s in policy.statements:
+        if not s.actions or _inside(s.span, sdk_spans):
+            continue
+        types = _types_of(s.text, s.pi_types)
+        if not types:
+            continue
+        if _is_denial(s.text):
+            for pi in types:
+                denied.setdefault(pi, _ref(s))
+            continue
+        for pi, term in types.items():
+            _keep_best(disclosed, pi, _Disclosure(_ref(s), term, bool(s.purposes)))
+    for row in prof.collection_rows if prof else ():
+        for pi, term in _types_of(row.ref.text, row.pi_types).items():
+            _keep_best(disclosed, pi, _Disclosure(row.ref, term, bool(row.purpose)))
+    return disclosed, denied
+
+
+def _keep_best(table: dict[str, _Disclosure], pi: str, new: _Disclosure) -> None:
+    """The first disclosure, unless a later one names the type where the first only covered
+    it with a general term, or gives a purpose where the first gave none."""
+    known = table.get(pi)
+    rank = (new.covered_by is None, new.purpose)
+    if known is None or rank > (known.covered_by is None, known.purpose):
+        table[pi] = new
+
+
+def _alias_pattern(alias: str) -> re.Pattern[str]:
+    if alias.isascii():  # "Mob" must not match "mobile"
+        return re.compile(rf"(?<![A-Za-z0-9]){re.escape(alias)}(?![A-Za-z0-9])", re.IGNORECASE)
+    return re.compile(re.escape(alias), re.IGNORECASE)
+
+
+def sdk_names(sdk: SdkPresence) -> tuple[str, ...]:
+    """Every name a policy may use for the SDK, longest first (aliases, English, Chinese)."""
+    names = {n.strip() for n in (*sdk.aliases, sdk.name, sdk.name_zh or "") if n and n.strip()}
+    return tuple(sorted((n for n in names if len(n) >= 2), key=lambda n: (-len(n), n)))
+
+
+def _match_sdk(sdk: SdkPresence, policy: PolicyEvidence):
+    """(matched words, ref, purpose stated, PI listed, row index or None) or None."""
+    prof = policy.profile
+    names = sdk_names(sdk)
+    patterns = [(n, _alias_pattern(n)) for n in names]
+    for index, row in enumerate(prof.sdk_rows if prof else ()):
+        row_name = row.name.strip()
+        for name, pattern in patterns:
+            if pattern.search(row_name) or (
+                len(row_name) >= 2 and row_name.lower() in name.lower()
+            ):
+                pi_listed = bool(row.pi_types or row.pi_text or covered_types(row.ref.text))
+                return name, row.ref, bool(row.purpose), pi_listed, index
+    for s in policy.statements:
+        for name, pattern in patterns:
+            if pattern.search(s.text):
+                pi_listed = bool(s.pi_types or covered_types(s.text))
+                return name, _ref(s), bool(s.purposes), pi_listed, None
+    return None
+
+
+def _sdk_disclosed_types(policy: PolicyEvidence, ref: TextRef) -> dict[str, _Disclosure]:
+    """PI types the SDK's row or sentence discloses (the sentences inside the row count)."""
+    out: dict[str, _Disclosure] = {}
+    inside = [s for s in policy.statements if ref.span.start <= s.span.start < ref.span.end]
+    named = {pi for s in inside for pi in s.pi_types}
+    row = (
+        next((r for r in policy.profile.sdk_rows if r.ref == ref), None) if policy.profile else None
+    )
+    if row is not None:
+        named.update(row.pi_types)
+    purpose = bool(row.purpose) if row is not None else any(s.purposes for s in inside)
+    for pi, term in _types_of(ref.text, named).items():
+        out[pi] = _Disclosure(ref, term, purpose)
+    return out
+
+
+def _behaviour(
+    api_uses: Iterable[ApiUse], permissions: Iterable[Permission]
+) -> dict[tuple[str, str], list[ApiUse | Permission]]:
+    found: dict[tuple[str, str], list[ApiUse | Permission]] = {}
+    for use in api_uses:
+        if use.reachable is False:
+            continue  # present in the package, never reached: not collection
+        found.setdefault((use.pi_type, use.sdk or APP), []).append(use)
+    for perm in permissions:
+        if perm.is_runtime or perm.protection in ("special", "signature"):
+            for pi in perm.pi_types:
+                found.setdefault((pi, APP), []).append(perm)
+    return found
+
+
+def compare(
+    policy: PolicyEvidence,
+    api_uses: Sequence[ApiUse],
+    permissions: Sequence[Permission],
+    sdks: Sequence[SdkPresence],
+    reachable: Sequence[ReachablePath] | None,
+) -> Consistency:
+    """Every reached PI type and every detected SDK against the policy."""
+    app_disclosed, denied = _app_disclosures(policy)
+    sdk_rows_matched: set[int] = set()
+    sdk_results: list[SdkDisclosure] = []
+    sdk_disclosed: dict[str, dict[str, _Disclosure]] = {}
+    for sdk in sdks:
+        match = _match_sdk(sdk, policy)
+        reaches = sorted(
+            {u.pi_type for u in api_uses if u.sdk == sdk.sdk_id and u.reachable is not False}
+        )
+        pre_ui = any(
+            p.sdk == sdk.sdk_id and not p.gated_by and p.confidence in FIRM for p in reachable or ()
+        )
+        if match is None:
+            sdk_results.append(
+                SdkDisclosure(
+                    sdk.sdk_id, sdk.name, False, None, None, False, False, tuple(reaches), pre_ui
+                )  # fmt: skip
+            )
+            continue
+        name, ref, purpose, pi_listed, row_index = match
+        if row_index is not None:
+            sdk_rows_matched.add(row_index)
+        sdk_disclosed[sdk.sdk_id] = _sdk_disclosed_types(policy, ref)
+        sdk_results.append(
+            SdkDisclosure(
+                sdk.sdk_id, sdk.name, True, name, ref, purpose, pi_listed, tuple(reaches), pre_ui
+            )  # fmt: skip
+        )
+    rows = policy.profile.sdk_rows if policy.profile else ()
+    not_found = tuple(r.name for i, r in enumerate(rows) if i not in sdk_rows_matched and r.name)
+
+    pi_results: list[PiDisclosure] = []
+    for (pi, party), facts in sorted(_behaviour(api_uses, permissions).items()):
+        table = app_disclosed if party == APP else sdk_disclosed.get(party, {})
+        hit = table.get(pi)
+        reach = "reachable" if any(isinstance(f, ApiUse) for f in facts) else "permission"
+        pi_results.append(
+            PiDisclosure(
+                pi_type=pi,
+                party=party,
+                reach=reach,
+                evidence=tuple(facts),
+                disclosed=hit is not None,
+                policy_ref=hit.ref if hit else None,
+                covered_by=hit.covered_by if hit else None,
+                purpose_stated=bool(hit and hit.purpose),
+                denied_by=denied.get(pi),
+            )
+        )
+    name = (policy.profile.name if policy.profile else None) or policy.location
+    return Consistency(
+        pi=tuple(pi_results),
+        sdks=tuple(sdk_results),
+        policy_sdks_not_found=not_found,
+        searched=Searched(
+            what="each reached PI type, by its names and synonyms or a general term that covers "
+            "it, and each detected SDK, by its catalog names and aliases",
+            terms=tuple(sorted({n for g in knowledge.pi_generalisation() for n in g.names[:2]})),
+            patterns=(
+                "pi_taxonomy.yaml names and synonyms",
+                "pi_generalisation.yaml",
+                "sdk_catalog.json aliases",
+                "policy_lexicon.yaml consistency.denial",
+            ),
+            input="policy",
+            scope=f"every sentence that states processing of PI, the collection table and the "
+            f"third-party SDK table ({len(rows)} rows) of the whole policy "
+            f"({len(policy.text)} characters, {len(policy.statements)} sentences)",
+            source=f"{name}: chars 0-{len(policy.text)}",
+        ),
+    )

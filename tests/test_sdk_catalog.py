@@ -153,3 +153,51 @@ def test_build_is_deterministic_and_matches_committed(tmp_path):
     )
     committed = resources.files("pica.knowledge").joinpath("data", "sdk_catalog.json").read_bytes()
     assert out.read_bytes() == committed
+
+
+# ------------------------------------------------------------------ the build tool's data files
+
+
+def _tool():
+    """tools/build_sdk_catalog.py as a module (it is a script, not part of the package)."""
+    import importlib.util
+
+    name = "build_sdk_catalog"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / "build_sdk_catalog.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_library_roots_come_from_the_data_file(tmp_path):
+    tool = _tool()
+    doc = yaml.safe_load((ROOT / "src/pica/knowledge/data/libraries.yaml").read_text("utf-8"))
+    roots = tool.load_library_roots(tool.LIBRARIES_FILE)
+    assert roots == tuple(r["prefix"] for r in doc["roots"])
+    assert all(r["library"] and r["licence"] for r in doc["roots"])
+    assert not hasattr(tool, "LIBRARY_ROOTS")  # no second, literal list in the tool
+
+    gson = catalog_by_id()["gson"]
+    entry = {"category": "utility", "sources": list(gson.sources),
+             "code_signatures": list(gson.code_signatures), "components": list(gson.components)}  # fmt: skip
+    assert gson.category == "library" and tool.is_library(entry, roots)
+    # Take gson's root out of the data: the same entry is no longer a library.
+    doc["roots"] = [r for r in doc["roots"] if r["prefix"] != "com.google.gson."]
+    edited = tmp_path / "libraries.yaml"
+    edited.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    assert not tool.is_library(entry, tool.load_library_roots(edited))
+    # A hand entry is never turned into a library, whatever its signatures.
+    assert not tool.is_library({**entry, "sources": ["pica:hand"]}, roots)
+
+
+def test_library_entries_lie_under_library_roots():
+    roots = _tool().load_library_roots(_tool().LIBRARIES_FILE)
+    libraries = [e for e in catalog() if e.category == "library"]
+    assert len(libraries) >= 70
+    for e in libraries:
+        names = [*e.code_signatures, *e.components]
+        assert names and all(n.startswith(roots) for n in names), e.id

@@ -7,6 +7,7 @@ Inputs (read at build time only; the product reads the generated JSON):
                                                              LibChecker-Rules (Apache-2.0)
   <shared>/data/trackers/appscan/sdk.json                    TongchengOpenSource/AppScan (Apache-2.0)
   src/pica/knowledge/data/sdk_catalog_cn.yaml                pica's hand-reviewed entries
+  src/pica/knowledge/data/libraries.yaml                     open-source library package roots
 
 One entry per SDK: upstream entries are merged when the hand file says so, when their normalised
 names are equal, or when they share a code signature, component or native library (never two
@@ -38,24 +39,9 @@ CATEGORIES = (
     "device_id", "risk_control", "im", "cdn_network", "webview", "utility", "library", "other",
 )  # fmt: skip
 
-# Open-source libraries compiled into apps: they hold no vendor account and send nothing by
-# themselves, so code in them acts for the app. Entries whose every code signature lies under
-# one of these roots (and that no hand entry categorises) become category "library".
-LIBRARY_ROOTS = (
-    "androidx.", "android.support.", "android.arch.", "kotlin.", "kotlinx.", "okhttp3.", "okio.",
-    "retrofit2.", "com.squareup.", "com.google.gson.", "com.google.protobuf.", "com.google.common.",
-    "com.google.thirdparty.", "com.google.errorprone.", "com.google.j2objc.", "com.google.auto.",
-    "com.google.dagger.", "dagger.", "javax.inject.", "io.reactivex.", "org.reactivestreams.",
-    "org.jetbrains.", "org.intellij.", "com.fasterxml.", "butterknife.", "com.bumptech.glide.",
-    "org.greenrobot.", "com.airbnb.lottie.", "io.netty.", "org.apache.", "org.slf4j.",
-    "ch.qos.logback.", "com.jakewharton.", "org.bouncycastle.", "org.json.", "com.alibaba.fastjson.",
-    "com.facebook.fresco.", "com.facebook.drawee.", "com.facebook.imagepipeline.", "org.joda.",
-    "io.coil_kt.", "coil.", "com.github.bumptech.", "org.conscrypt.", "com.tencent.mmkv.",
-    "com.google.android.material.", "com.google.android.flexbox.", "com.google.zxing.",
-    "com.journeyapps.", "org.xmlpull.", "org.ccil.", "org.w3c.", "org.xml.", "org.hamcrest.",
-    "junit.", "org.junit.", "androidx.test.", "org.mockito.", "net.bytebuddy.", "com.ibm.icu.",
-    "io.grpc.", "org.chromium.net.",
-)  # fmt: skip
+# Open-source libraries compiled into apps (code under their package roots acts for the app):
+# the roots live in the reviewed data file libraries.yaml, read by load_library_roots().
+LIBRARIES_FILE = DATA / "libraries.yaml"
 
 PI_TYPES = frozenset(
     "imei meid imsi iccid android_id mac_address serial_number oaid advertising_id "
@@ -555,6 +541,35 @@ def load_hand(path: Path) -> tuple[list[Raw], dict[str, dict]]:
     return out, dict(doc.get("overrides") or {})
 
 
+def load_library_roots(path: Path) -> tuple[str, ...]:
+    """The package roots of open-source libraries (libraries.yaml), in file order."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    roots: list[str] = []
+    for r in doc["roots"]:
+        prefix = r["prefix"]
+        if not (r.get("library") and r.get("licence")):
+            raise SystemExit(f"{path.name}: {prefix}: library and licence are required")
+        if not JAVA_NAME.fullmatch(prefix) or not prefix.endswith("."):
+            raise SystemExit(f"{path.name}: bad prefix {prefix!r} (a package ending in '.')")
+        if prefix in roots:
+            raise SystemExit(f"{path.name}: {prefix} listed twice")
+        roots.append(prefix)
+    return tuple(roots)
+
+
+def is_library(entry: dict, roots: tuple[str, ...]) -> bool:
+    """True when a generated entry is an open-source library: every code signature and
+    component lies under a library root, and neither a hand entry nor an explicit upstream
+    category (the utility category is what the tool falls back to) says otherwise."""
+    names = [*entry["code_signatures"], *entry["components"]]
+    return (
+        entry["category"] == "utility"
+        and "pica:hand" not in entry["sources"]
+        and bool(names)
+        and all(name.startswith(roots) for name in names)
+    )
+
+
 def load_exodus(path: Path) -> list[Raw]:
     trackers = json.loads(path.read_text(encoding="utf-8"))["trackers"]
     out = []
@@ -772,14 +787,9 @@ def build(shared: Path, verbose: bool = False) -> dict:
     entries = [combine([raws[i] for i in members]) for members in groups.values()]
     entries = [e for e in entries if e is not None]
     resolve_conflicts(entries, verbose)
+    library_roots = load_library_roots(LIBRARIES_FILE)
     for e in entries:
-        names = [*e["code_signatures"], *e["components"]]
-        if (
-            e["category"] == "utility"
-            and "pica:hand" not in e["sources"]
-            and names
-            and all(name.startswith(LIBRARY_ROOTS) for name in names)
-        ):
+        if is_library(e, library_roots):
             e["category"] = "library"
     entries = [e for e in entries if e["code_signatures"] or e["code_regex"] or e["components"]
                or e["native_libs"] or e["domains"]]  # fmt: skip

@@ -181,15 +181,17 @@ def test_library_roots_come_from_the_data_file(tmp_path):
     assert all(r["library"] and r["licence"] for r in doc["roots"])
     assert not hasattr(tool, "LIBRARY_ROOTS")  # no second, literal list in the tool
 
-    gson = catalog_by_id()["gson"]
-    entry = {"category": "utility", "sources": list(gson.sources),
-             "code_signatures": list(gson.code_signatures), "components": list(gson.components)}  # fmt: skip
-    assert gson.category == "library" and tool.is_library(entry, roots)
-    # Take gson's root out of the data: the same entry is no longer a library.
-    doc["roots"] = [r for r in doc["roots"] if r["prefix"] != "com.google.gson."]
+    okhttp3 = catalog_by_id()["okhttp3"]
+    entry = {"category": "cdn_network", "_category_guessed": True, "sources": list(okhttp3.sources),
+             "code_signatures": list(okhttp3.code_signatures), "components": list(okhttp3.components)}  # fmt: skip
+    assert okhttp3.category == "library" and tool.is_library(entry, roots)
+    # Take okhttp3's root out of the data: the same entry is no longer a library.
+    doc["roots"] = [r for r in doc["roots"] if r["prefix"] != "okhttp3."]
     edited = tmp_path / "libraries.yaml"
     edited.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     assert not tool.is_library(entry, tool.load_library_roots(edited))
+    # An explicit category (hand entry, override, Exodus) is never replaced by "library".
+    assert not tool.is_library({**entry, "_category_guessed": False}, roots)
     # A hand entry is never turned into a library, whatever its signatures.
     assert not tool.is_library({**entry, "sources": ["pica:hand"]}, roots)
 

@@ -559,11 +559,11 @@ def load_library_roots(path: Path) -> tuple[str, ...]:
 
 def is_library(entry: dict, roots: tuple[str, ...]) -> bool:
     """True when a generated entry is an open-source library: every code signature and
-    component lies under a library root, and neither a hand entry nor an explicit upstream
-    category (the utility category is what the tool falls back to) says otherwise."""
+    component lies under a library root, and its category is only the tool's guess from its
+    name (no hand entry, no override, no Exodus category says otherwise)."""
     names = [*entry["code_signatures"], *entry["components"]]
     return (
-        entry["category"] == "utility"
+        entry.get("_category_guessed", True)
         and "pica:hand" not in entry["sources"]
         and bool(names)
         and all(name.startswith(roots) for name in names)
@@ -791,6 +791,7 @@ def build(shared: Path, verbose: bool = False) -> dict:
     for e in entries:
         if is_library(e, library_roots):
             e["category"] = "library"
+        del e["_category_guessed"]
     entries = [e for e in entries if e["code_signatures"] or e["code_regex"] or e["components"]
                or e["native_libs"] or e["domains"]]  # fmt: skip
     assign_ids(entries)
@@ -870,7 +871,8 @@ def combine(members: list[Raw]) -> dict | None:
             if c in ex:
                 category = EXODUS_CATEGORY[c]
                 break
-    if not category:
+    guessed = not category
+    if guessed:
         category = guess_category(name_en, name_zh)
 
     if chinese and not (name_zh and CJK.search(name_zh)):
@@ -904,6 +906,7 @@ def combine(members: list[Raw]) -> dict | None:
         "pi_types": pi,
         "policy_url": _first(r.policy_url for r in members),
         "sources": sorted({r.ref if r.kind != "pica" else "pica:hand" for r in members}),
+        "_category_guessed": guessed,  # internal: dropped before the catalog is written
     }
 
 

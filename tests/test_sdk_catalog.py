@@ -256,9 +256,10 @@ ALIAS_TABLE = [
     ("融云", "rongcloud"), ("RongCloud", "rongcloud"), ("环信", "easemob"), ("Easemob", "easemob"),
     ("网易云信", ("netease_im", "sdk_rtssdk")), ("NIM", "netease_im"),
     ("声网", "agora"), ("Agora", "agora"), ("七牛", "qiniu_resource"), ("Qiniu", "qiniu_resource"),
-    ("腾讯X5", "tencent_x5"), ("TBS", "tencent_x5"),
+    ("阿里云OSS", "aliyun_oss"), ("腾讯X5", "tencent_x5"), ("TBS", "tencent_x5"),
     ("腾讯地图", "tencent_location"), ("百度定位", "baidu_location"),
     ("讯飞", "sdk_com_iflytek"), ("iFlytek", "sdk_com_iflytek"),
+    ("极验", "geetest"), ("GeeTest", "geetest"),
     ("信鸽", "tencent_tpns"), ("Crashlytics", "firebase_crashlytics"),
 ]  # fmt: skip
 

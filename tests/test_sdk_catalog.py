@@ -153,3 +153,206 @@ def test_build_is_deterministic_and_matches_committed(tmp_path):
     )
     committed = resources.files("pica.knowledge").joinpath("data", "sdk_catalog.json").read_bytes()
     assert out.read_bytes() == committed
+
+
+# ------------------------------------------------------------------ the build tool's data files
+
+
+def _tool():
+    """tools/build_sdk_catalog.py as a module (it is a script, not part of the package)."""
+    import importlib.util
+
+    name = "build_sdk_catalog"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / "build_sdk_catalog.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_library_roots_come_from_the_data_file(tmp_path):
+    tool = _tool()
+    doc = yaml.safe_load((ROOT / "src/pica/knowledge/data/libraries.yaml").read_text("utf-8"))
+    roots = tool.load_library_roots(tool.LIBRARIES_FILE)
+    assert roots == tuple(r["prefix"] for r in doc["roots"])
+    assert all(r["library"] and r["licence"] for r in doc["roots"])
+    assert not hasattr(tool, "LIBRARY_ROOTS")  # no second, literal list in the tool
+
+    okhttp3 = catalog_by_id()["okhttp3"]
+    entry = {"category": "cdn_network", "_category_guessed": True, "sources": list(okhttp3.sources),
+             "code_signatures": list(okhttp3.code_signatures), "components": list(okhttp3.components)}  # fmt: skip
+    assert okhttp3.category == "library" and tool.is_library(entry, roots)
+    # Take okhttp3's root out of the data: the same entry is no longer a library.
+    doc["roots"] = [r for r in doc["roots"] if r["prefix"] != "okhttp3."]
+    edited = tmp_path / "libraries.yaml"
+    edited.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    assert not tool.is_library(entry, tool.load_library_roots(edited))
+    # An explicit category (hand entry, override, Exodus) is never replaced by "library".
+    assert not tool.is_library({**entry, "_category_guessed": False}, roots)
+    # A hand entry is never turned into a library, whatever its signatures.
+    assert not tool.is_library({**entry, "sources": ["pica:hand"]}, roots)
+
+
+def test_library_entries_lie_under_library_roots():
+    roots = _tool().load_library_roots(_tool().LIBRARIES_FILE)
+    libraries = [e for e in catalog() if e.category == "library"]
+    assert len(libraries) >= 70
+    for e in libraries:
+        names = [*e.code_signatures, *e.components]
+        assert names and all(n.startswith(roots) for n in names), e.id
+
+
+# ------------------------------------------------------------------ aliases
+
+
+def _key(alias: str) -> str:
+    """How aliases are compared: NFKC, case-folded, without spaces (as the build tool does)."""
+    import unicodedata
+
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", alias).casefold())
+
+
+def _alias_index() -> dict[str, set[str]]:
+    index: dict[str, set[str]] = {}
+    for e in catalog():
+        for a in e.aliases:
+            index.setdefault(_key(a), set()).add(e.id)
+    return index
+
+
+def _alias_data() -> dict:
+    return yaml.safe_load((ROOT / "src/pica/knowledge/data/sdk_aliases.yaml").read_text("utf-8"))
+
+
+# alias as a privacy policy writes it -> the catalog entry (or entries, for a reviewed shared alias)
+ALIAS_TABLE = [
+    ("友盟", "umeng_analytics"), ("Umeng", "umeng_analytics"), ("UMeng+", "umeng_analytics"),
+    ("友盟+", "umeng_analytics"), ("友盟统计", "umeng_analytics"),
+    ("极光", "jpush"), ("JPush", "jpush"), ("JIGUANG", "jpush"), ("极光推送", "jpush"),
+    ("个推", "getui_push"), ("Getui", "getui_push"), ("GeTui", "getui_push"),
+    ("腾讯Bugly", "bugly"), ("腾讯 Bugly", "bugly"), ("Bugly", "bugly"),
+    ("穿山甲", "pangle"), ("Pangle", "pangle"), ("CSJ", "pangle"),
+    ("广点通", "tencent_gdt"), ("优量汇", "tencent_gdt"), ("GDT", "tencent_gdt"),
+    ("高德", "amap"), ("AMap", "amap"), ("Autonavi", "amap"), ("高德地图", "amap"),
+    ("百度地图", "baidu_map"), ("Baidu Map", "baidu_map"),
+    ("华为推送", "huawei_push"), ("HMS Push", "huawei_push"), ("Huawei Push Kit", "huawei_push"),
+    ("小米推送", "xiaomi_push"), ("MiPush", "xiaomi_push"),
+    ("OPPO推送", "oppo_push"), ("HeyTap Push", "oppo_push"), ("vivo推送", "vivo_push"),
+    ("魅族推送", "meizu_push"), ("Flyme Push", "meizu_push"),
+    ("移动安全联盟", "msa_oaid"), ("MSA", "msa_oaid"), ("OAID SDK", "msa_oaid"),
+    ("数美", "shumei"), ("Shumei", "shumei"), ("同盾", "tongdun"), ("Tongdun", "tongdun"),
+    ("支付宝", "alipay_sdk"), ("Alipay", "alipay_sdk"),
+    ("微信支付", "wechat_opensdk"), ("WeChat Pay", "wechat_opensdk"),
+    ("微信开放平台", "wechat_opensdk"), ("WeChat OpenSDK", "wechat_opensdk"),
+    ("银联", "unionpay_sdk"), ("UnionPay", "unionpay_sdk"),
+    ("新浪微博", "weibo_sdk"), ("Weibo", "weibo_sdk"),
+    ("QQ互联", "qq_connect"), ("Tencent QQ", "qq_connect"), ("QQ登录", "qq_connect"),
+    ("神策", "sensors_data"), ("Sensors Data", "sensors_data"), ("GrowingIO", "growingio"),
+    ("TalkingData", "talkingdata"), ("友盟分享", "umeng_share"), ("Umeng Share", "umeng_share"),
+    ("Mob", "mobtech_sharesdk"), ("ShareSDK", "mobtech_sharesdk"), ("MobTech", "mobtech_sharesdk"),
+    ("融云", "rongcloud"), ("RongCloud", "rongcloud"), ("环信", "easemob"), ("Easemob", "easemob"),
+    ("网易云信", ("netease_im", "sdk_rtssdk")), ("NIM", "netease_im"),
+    ("声网", "agora"), ("Agora", "agora"), ("七牛", "qiniu_resource"), ("Qiniu", "qiniu_resource"),
+    ("阿里云OSS", "aliyun_oss"), ("腾讯X5", "tencent_x5"), ("TBS", "tencent_x5"),
+    ("腾讯地图", "tencent_location"), ("百度定位", "baidu_location"),
+    ("讯飞", "sdk_com_iflytek"), ("iFlytek", "sdk_com_iflytek"),
+    ("极验", "geetest"), ("GeeTest", "geetest"),
+    ("信鸽", "tencent_tpns"), ("Crashlytics", "firebase_crashlytics"),
+]  # fmt: skip
+
+# Vendor brands shared by many SDKs and generic words: no entry may answer to them.
+NOT_ALIASES = ["腾讯", "Tencent", "阿里", "阿里巴巴", "Alibaba", "阿里云", "百度", "Baidu", "华为",
+               "Huawei", "小米", "字节跳动", "网易", "京东", "SDK", "推送", "Push", "统计", "广告",
+               "支付", "地图", "定位", "开放平台", "人脸识别", "OAID", "IMEI"]  # fmt: skip
+
+
+def test_every_chinese_entry_has_an_alias():
+    chinese = [e for e in catalog() if e.chinese]
+    assert len(chinese) >= 398
+    assert [e.id for e in chinese if not e.aliases] == []
+    for e in catalog():
+        assert isinstance(e.aliases, tuple)
+        assert all(isinstance(a, str) and a and a == a.strip() for a in e.aliases), e.id
+
+
+@pytest.mark.parametrize("alias, expected", ALIAS_TABLE, ids=[a for a, _ in ALIAS_TABLE])
+def test_alias_resolves_to_its_entry(alias, expected):
+    expected_ids = {expected} if isinstance(expected, str) else set(expected)
+    assert _alias_index().get(_key(alias)) == expected_ids
+
+
+def test_alias_table_is_big_enough_and_brands_are_no_aliases():
+    assert len(ALIAS_TABLE) >= 30
+    index = _alias_index()
+    assert [w for w in NOT_ALIASES if _key(w) in index] == []
+
+
+def test_no_alias_belongs_to_two_entries_outside_the_reviewed_list():
+    shared = {_key(s["alias"]): set(s["ids"]) for s in _alias_data()["shared_aliases"]}
+    for s in _alias_data()["shared_aliases"]:
+        assert len(s["ids"]) >= 2 and s["reason"], s
+    index = _alias_index()
+    for key, ids in index.items():
+        if len(ids) > 1:
+            assert shared.get(key) == ids, (key, sorted(ids))
+    for key, ids in shared.items():  # the reviewed list holds no stale item
+        assert index.get(key) == ids, key
+
+
+def test_no_alias_is_generic_or_a_bare_brand():
+    data = _alias_data()
+    generic = {_key(w) for w in data["generic_words"]}
+    never_alone = {_key(w) for w in data["vendor_brands"] + data["data_words"]}
+    for e in catalog():
+        for a in e.aliases:
+            words = [_key(w) for w in re.findall(r"[\u3400-\u9fff]+|[^\s\u3400-\u9fff]+", a)
+                     if re.search(r"\w", w)]  # fmt: skip
+            assert not all(w in generic for w in words), (e.id, a)
+            assert _key(a) not in never_alone, (e.id, a)
+
+
+def test_reviewed_aliases_reach_the_catalog():
+    by_id = catalog_by_id()
+    hand = yaml.safe_load(
+        (ROOT / "src/pica/knowledge/data/sdk_catalog_cn.yaml").read_text("utf-8")
+    )["entries"]
+    reviewed = {h["id"]: h["aliases"] for h in hand} | dict(_alias_data()["aliases"])
+    for eid, aliases in reviewed.items():
+        keys = {_key(a) for a in by_id[eid].aliases}
+        assert {_key(a) for a in aliases or []} <= keys, eid
+    # Every Chinese entry was reviewed: in the hand file or in sdk_aliases.yaml's aliases.
+    assert {e.id for e in catalog() if e.chinese} <= set(reviewed)
+
+
+def test_alias_check_and_derivation():
+    tool = _tool()
+    data = tool.load_aliases(tool.ALIASES_FILE, {})
+    entries = [
+        {"id": "a", "chinese": True, "sources": ["pica:hand"], "aliases": ["极光", "Ji Guang"]},
+        {"id": "b", "chinese": True, "sources": ["pica:hand"], "aliases": ["JIGUANG"]},
+        {"id": "c", "chinese": True, "sources": ["pica:hand"], "aliases": []},
+    ]
+    errors = "\n".join(tool.check_aliases(entries, data))
+    # "Ji Guang" and "JIGUANG" are one alias; two entries may not both hold it.
+    assert "alias 'jiguang' of ['a', 'b'] is not in the shared-alias list" in errors
+    assert "c: Chinese entry without an alias" in errors
+    entries[0]["aliases"] = ["极光"]
+    assert "jiguang" not in "\n".join(tool.check_aliases(entries, data))
+    entries[0]["aliases"] = ["腾讯"]
+    entries[1]["aliases"] = ["推送 SDK"]
+    errors = "\n".join(tool.check_aliases(entries, data))
+    assert "alias '腾讯' is a vendor brand" in errors and "'推送 SDK' is generic" in errors
+
+    vendors = ["字节跳动", "ByteDance"]
+    entry = {"name_en": "BHook", "name_zh": "字节跳动 BHook", "chinese": True}
+    assert {a for a, _ in tool.alias_candidates(entry, data, vendors)} >= {
+        "BHook",
+        "字节跳动 BHook",
+    }
+    cut = {"name_en": "Tencent Reading", "name_zh": "腾讯阅读", "chinese": True}
+    assert "阅读" not in {a for a, _ in tool.alias_candidates(cut, data, ["腾讯", "Tencent"])}
+    assert tool.alias_rejected("Core AAID", False, data, frozenset()) is not None
+    assert tool.alias_rejected("百度定位", False, data, frozenset()) is None

@@ -7,10 +7,15 @@ Inputs (read at build time only; the product reads the generated JSON):
                                                              LibChecker-Rules (Apache-2.0)
   <shared>/data/trackers/appscan/sdk.json                    TongchengOpenSource/AppScan (Apache-2.0)
   src/pica/knowledge/data/sdk_catalog_cn.yaml                pica's hand-reviewed entries
+  src/pica/knowledge/data/libraries.yaml                     open-source library package roots
+  src/pica/knowledge/data/sdk_aliases.yaml                   reviewed aliases, generic words, brands
 
 One entry per SDK: upstream entries are merged when the hand file says so, when their normalised
 names are equal, or when they share a code signature, component or native library (never two
 entries of the same source by heuristics). Every code signature belongs to exactly one entry.
+Every entry gets "aliases" (assign_aliases): reviewed ones from the hand file and sdk_aliases.yaml,
+plus ones derived from its names; the build fails if a Chinese entry has none, or if an alias
+belongs to two entries without a reviewed shared_aliases item (see the header of sdk_aliases.yaml).
 The output is deterministic: entries sorted by id, lists sorted.
 
 Usage: python tools/build_sdk_catalog.py --shared /work/shared [--out PATH] [--verbose]
@@ -38,24 +43,10 @@ CATEGORIES = (
     "device_id", "risk_control", "im", "cdn_network", "webview", "utility", "library", "other",
 )  # fmt: skip
 
-# Open-source libraries compiled into apps: they hold no vendor account and send nothing by
-# themselves, so code in them acts for the app. Entries whose every code signature lies under
-# one of these roots (and that no hand entry categorises) become category "library".
-LIBRARY_ROOTS = (
-    "androidx.", "android.support.", "android.arch.", "kotlin.", "kotlinx.", "okhttp3.", "okio.",
-    "retrofit2.", "com.squareup.", "com.google.gson.", "com.google.protobuf.", "com.google.common.",
-    "com.google.thirdparty.", "com.google.errorprone.", "com.google.j2objc.", "com.google.auto.",
-    "com.google.dagger.", "dagger.", "javax.inject.", "io.reactivex.", "org.reactivestreams.",
-    "org.jetbrains.", "org.intellij.", "com.fasterxml.", "butterknife.", "com.bumptech.glide.",
-    "org.greenrobot.", "com.airbnb.lottie.", "io.netty.", "org.apache.", "org.slf4j.",
-    "ch.qos.logback.", "com.jakewharton.", "org.bouncycastle.", "org.json.", "com.alibaba.fastjson.",
-    "com.facebook.fresco.", "com.facebook.drawee.", "com.facebook.imagepipeline.", "org.joda.",
-    "io.coil_kt.", "coil.", "com.github.bumptech.", "org.conscrypt.", "com.tencent.mmkv.",
-    "com.google.android.material.", "com.google.android.flexbox.", "com.google.zxing.",
-    "com.journeyapps.", "org.xmlpull.", "org.ccil.", "org.w3c.", "org.xml.", "org.hamcrest.",
-    "junit.", "org.junit.", "androidx.test.", "org.mockito.", "net.bytebuddy.", "com.ibm.icu.",
-    "io.grpc.", "org.chromium.net.",
-)  # fmt: skip
+# Open-source libraries compiled into apps (code under their package roots acts for the app):
+# the roots live in the reviewed data file libraries.yaml, read by load_library_roots().
+LIBRARIES_FILE = DATA / "libraries.yaml"
+ALIASES_FILE = DATA / "sdk_aliases.yaml"
 
 PI_TYPES = frozenset(
     "imei meid imsi iccid android_id mac_address serial_number oaid advertising_id "
@@ -398,6 +389,7 @@ class Raw:
     pi_types: list[str] = field(default_factory=list)
     policy_url: str | None = None
     hand_id: str | None = None
+    aliases: list[str] = field(default_factory=list)
     merge: list[str] = field(default_factory=list)
     team: str | None = None
     exodus_categories: list[str] = field(default_factory=list)
@@ -551,8 +543,42 @@ def load_hand(path: Path) -> tuple[list[Raw], dict[str, dict]]:
         r.pi_types = list(e.get("pi_types") or [])
         r.policy_url = e.get("policy_url")
         r.merge = list(e.get("merge") or [])
+        r.aliases = list(e.get("aliases") or [])
+        if r.chinese and not r.aliases:
+            raise SystemExit(f"hand entry {e['id']}: a Chinese entry needs aliases")
+        if not all(isinstance(a, str) and a.strip() == a and a for a in r.aliases):
+            raise SystemExit(f"hand entry {e['id']}: aliases must be non-empty trimmed strings")
         out.append(r)
     return out, dict(doc.get("overrides") or {})
+
+
+def load_library_roots(path: Path) -> tuple[str, ...]:
+    """The package roots of open-source libraries (libraries.yaml), in file order."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    roots: list[str] = []
+    for r in doc["roots"]:
+        prefix = r["prefix"]
+        if not (r.get("library") and r.get("licence")):
+            raise SystemExit(f"{path.name}: {prefix}: library and licence are required")
+        if not JAVA_NAME.fullmatch(prefix) or not prefix.endswith("."):
+            raise SystemExit(f"{path.name}: bad prefix {prefix!r} (a package ending in '.')")
+        if prefix in roots:
+            raise SystemExit(f"{path.name}: {prefix} listed twice")
+        roots.append(prefix)
+    return tuple(roots)
+
+
+def is_library(entry: dict, roots: tuple[str, ...]) -> bool:
+    """True when a generated entry is an open-source library: every code signature and
+    component lies under a library root, and its category is only the tool's guess from its
+    name (no hand entry, no override, no Exodus category says otherwise)."""
+    names = [*entry["code_signatures"], *entry["components"]]
+    return (
+        entry.get("_category_guessed", True)
+        and "pica:hand" not in entry["sources"]
+        and bool(names)
+        and all(name.startswith(roots) for name in names)
+    )
 
 
 def load_exodus(path: Path) -> list[Raw]:
@@ -667,6 +693,301 @@ def load_appscan(path: Path) -> list[Raw]:
     return list(by_name.values())
 
 
+# ------------------------------------------------------------------ aliases
+
+
+@dataclass
+class AliasData:
+    """The reviewed alias data (sdk_aliases.yaml) plus the hand entries' own aliases."""
+
+    generic: frozenset[str]  # alias keys of words that describe a kind of SDK
+    never_alone: frozenset[str]  # alias keys of vendor brands and data words
+    data_words: frozenset[str]  # alias keys of data words (OAID, IMEI)
+    brand_names: tuple[str, ...]  # the vendor brands as written
+    lead_names: tuple[str, ...]  # words cut from the front of a name part ("incl.", "含")
+    packaging: frozenset[str]  # alias keys of words cut from the end of a name ("SDK")
+    shared: dict[str, tuple[frozenset[str], str]]  # alias key -> (ids, reason)
+    hand: dict[str, list[str]]  # catalog id -> hand-written aliases
+    drop: dict[str, set[str]]  # catalog id -> keys of derived aliases the review rejected
+    reviewed: frozenset[str]  # ids whose aliases were reviewed in sdk_aliases.yaml
+
+
+def alias_key(text: str) -> str:
+    """What two aliases are compared by: NFKC, case-folded, without spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).casefold())
+
+
+def load_aliases(path: Path, hand_aliases: dict[str, list[str]]) -> AliasData:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def keys(words: list[str]) -> frozenset[str]:
+        for w in words:
+            if not isinstance(w, str):
+                raise SystemExit(f"{path.name}: {w!r} is not a string (quote it)")
+        return frozenset(alias_key(w) for w in words)
+
+    shared: dict[str, tuple[frozenset[str], str]] = {}
+    for item in doc.get("shared_aliases") or []:
+        key, ids, reason = alias_key(item["alias"]), frozenset(item["ids"]), item.get("reason")
+        if len(ids) < 2 or not reason or key in shared:
+            raise SystemExit(
+                f"{path.name}: shared alias {item['alias']!r} needs 2+ ids and a reason"
+            )
+        shared[key] = (ids, reason)
+    hand = {k: list(v) for k, v in hand_aliases.items()}
+    for eid, aliases in (doc.get("aliases") or {}).items():
+        if eid in hand:
+            raise SystemExit(
+                f"{path.name}: {eid} is a hand entry: its aliases go in its hand entry"
+            )
+        hand[eid] = list(aliases or [])
+        if not all(isinstance(a, str) and a.strip() == a and a for a in hand[eid]):
+            raise SystemExit(f"{path.name}: {eid}: aliases must be non-empty trimmed strings")
+    drop = {eid: {alias_key(a) for a in v} for eid, v in (doc.get("drop") or {}).items()}
+    return AliasData(
+        generic=keys(doc["generic_words"]),
+        never_alone=keys(doc["vendor_brands"] + doc["data_words"]),
+        data_words=keys(doc["data_words"]),
+        brand_names=tuple(doc["vendor_brands"]),
+        lead_names=tuple(sorted(doc["lead_words"], key=len, reverse=True)),
+        packaging=keys(doc["packaging_words"]),
+        shared=shared,
+        hand=hand,
+        drop=drop,
+        reviewed=frozenset(doc.get("aliases") or {}),
+    )
+
+
+_ALIAS_SPLIT = re.compile(r"[()（）/／|、,，;；:：·]|\s[-–—]\s|\s&\s")
+_TOKEN = re.compile(r"[\u3400-\u9fff]+|[^\s\u3400-\u9fff]+")
+
+
+def _tokens(text: str) -> list[str]:
+    """Words: runs of CJK, and runs of anything else without spaces ("U-App", "Ping++")."""
+    return _TOKEN.findall(text)
+
+
+def _segment_generic(token: str, generic: frozenset[str]) -> bool:
+    """True when ``token`` is a generic word or (CJK) a concatenation of generic words."""
+    key = alias_key(token)
+    if key in generic:
+        return True
+    if not CJK.search(key):
+        return False
+    ok = [True] + [False] * len(key)
+    for end in range(1, len(key) + 1):
+        ok[end] = any(ok[start] and key[start:end] in generic for start in range(end))
+    return ok[-1]
+
+
+def is_generic(alias: str, generic: frozenset[str], split_chinese: bool = True) -> bool:
+    """An alias made only of generic words (and punctuation) names no one SDK. With
+    ``split_chinese``, a Chinese run counts as generic when it is a chain of generic words
+    (for derived aliases; a reviewed proper name such as 移动安全联盟 is checked whole)."""
+    words = [t for t in _tokens(alias) if re.search(r"\w", t)]
+    if not split_chinese:
+        return all(alias_key(t) in generic for t in words)
+    return all(_segment_generic(t, generic) for t in words)
+
+
+def _vendor_strings(entries: list[dict], data: AliasData) -> list[str]:
+    """Vendor names as written (entries' vendors and their parts, the tool's vendor tables,
+    the brand list), longest first: what a name may begin with before its product name."""
+    names = {n for v, zh, _cn in VENDOR_ROOTS.values() for n in (v, zh)}
+    names |= set(TEAM_ZH) | set(TEAM_ZH.values()) | set(CN_TEAMS) | set(data.brand_names)
+    for e in entries:
+        names |= {e["vendor"], *_ALIAS_SPLIT.split(e["vendor"])}
+    names = {" ".join(n.split()) for n in names if len(alias_key(n)) >= 2}
+    return sorted(names, key=lambda n: (-len(n), n))
+
+
+def _cut_vendor(name: str, vendors: list[str]) -> str:
+    """``name`` without the vendor names it begins with ("字节跳动 BHook" -> "BHook",
+    "腾讯Tinker" -> "Tinker"); a Chinese run is never cut inside ("腾讯微云" stays)."""
+    while True:
+        for v in vendors:
+            head, rest = name[: len(v)], name[len(v) :]
+            if not rest or alias_key(head) != alias_key(v):
+                continue
+            if (rest[0].isspace() or (CJK.match(v[-1]) and not CJK.match(rest[0]))) and re.search(
+                r"\w", rest
+            ):
+                name = rest.strip()
+                break
+        else:
+            return name
+
+
+def alias_candidates(entry: dict, data: AliasData, vendors: list[str]) -> list[tuple[str, bool]]:
+    """The aliases derived from an entry's names, before the uniqueness pass, each with
+    whether it was cut out of a longer name.
+
+    Each name; each part of it, and of it without the vendor names in front ("字节跳动 BHook"
+    -> "BHook"), between parentheses, slashes and list marks ("Pangle (CSJ)" -> "Pangle",
+    "CSJ"), without a leading "incl." / "含" and without vendor words in front; and each of
+    those without packaging words at the end ("百度定位 SDK" -> "百度定位"). Words are only cut
+    whole: a Chinese run is never split ("腾讯阅读" stays as it is)."""
+    vendor_keys = {alias_key(v) for v in vendors}
+    out: list[tuple[str, bool]] = []
+    for name in (entry["name_en"], entry["name_zh"]):
+        if not name:
+            continue
+        name = " ".join(name.split())
+        out.append((name, False))
+        # Vendor names are cut off only for Chinese entries, whose upstream names the tool
+        # prefixed with the vendor ("字节跳动 BHook"); elsewhere the rest is rarely a name.
+        base = _cut_vendor(name, vendors) if entry["chinese"] else name
+        parts = [(p, True) for p in _ALIAS_SPLIT.split(base)] if base != name else []
+        if not _ALIAS_SPLIT.search(name[: len(name) - len(base)]):
+            # (not when the vendor cut off is itself split: "视辰信息科技（上海）有限公司 EasyAR")
+            parts += [(p, False) for p in _ALIAS_SPLIT.split(name)]
+        for part, cut in parts:
+            part = part.strip()
+            for lead in data.lead_names:
+                if alias_key(part[: len(lead)]) == alias_key(lead) and (
+                    CJK.match(lead[0]) or part[len(lead) : len(lead) + 1].isspace()
+                ):
+                    part = part[len(lead) :].strip()
+            words = _tokens(part)
+            variants = [(words, cut)]
+            while entry["chinese"] and words and alias_key(words[0]) in vendor_keys:
+                words = words[1:]
+                variants.append((words, True))
+            for words, cut in list(variants):
+                while words and alias_key(words[-1]) in data.packaging:
+                    words = words[:-1]
+                    variants.append((words, cut))
+            out.extend((_join(words), cut) for words, cut in variants if words)
+    return out
+
+
+def _join(words: list[str]) -> str:
+    text = words[0]
+    for w in words[1:]:
+        # No space between Chinese and Chinese; a space between anything else.
+        text += w if CJK.match(w) and CJK.match(text[-1]) else " " + w
+    return text
+
+
+def alias_rejected(
+    alias: str, cut: bool, data: AliasData, shared_vendors: frozenset[str]
+) -> str | None:
+    """Why the derived ``alias`` cannot be an alias of one SDK, or None."""
+    key = alias_key(alias)
+    words = [alias_key(t) for t in _tokens(alias) if re.search(r"\w", t)]
+    if len(key) < 2:
+        return "shorter than 2 characters"
+    if cut and not re.search(r"[^\u3400-\u9fff]", key) and len(key) < 3:
+        return "a 2-character Chinese word cut out of a longer name"
+    if is_generic(alias, data.generic):
+        return "generic words only"
+    if key in data.never_alone or all(w in data.never_alone for w in words):
+        return "a vendor brand or data word, never an alias on its own"
+    if all(w in data.data_words or _segment_generic(w, data.generic) for w in words) and any(
+        w in data.data_words for w in words
+    ):
+        return "a data word with generic words only"
+    if key in shared_vendors:
+        return "the vendor of several entries"
+    return None
+
+
+def shared_vendor_keys(entries: list[dict], vendors: list[str]) -> frozenset[str]:
+    """Alias keys of the vendor names that two or more entries carry (as their vendor, a part
+    of it, or the vendor name in front of an entry's name)."""
+    users: dict[str, set[str]] = {}
+    for e in entries:
+        keys = {alias_key(v) for v in (e["vendor"], *_ALIAS_SPLIT.split(e["vendor"])) if v.strip()}
+        for name in (e["name_en"], e["name_zh"]):
+            if name:
+                name = " ".join(name.split())
+                cut = _cut_vendor(name, vendors)
+                if cut != name:
+                    keys.add(alias_key(name[: len(name) - len(cut)]))
+        for k in keys:
+            users.setdefault(k, set()).add(e["id"])
+    return frozenset(k for k, ids in users.items() if len(ids) > 1)
+
+
+def assign_aliases(entries: list[dict], data: AliasData, verbose: bool) -> None:
+    """Fill every entry's "aliases": hand-written ones, then derived ones that are distinctive
+    (not generic, not a shared vendor word, not rejected by review) and belong to one entry
+    only (or to the ids a reviewed shared alias lists)."""
+    by_id = {e["id"]: e for e in entries}
+    for eid in sorted(set(data.hand) | set(data.drop)):
+        if eid not in by_id:
+            raise SystemExit(f"aliases for unknown catalog id {eid}")
+    vendors = _vendor_strings(entries, data)
+    shared_vendors = shared_vendor_keys(entries, vendors)
+    derived: dict[str, dict[str, str]] = {}  # id -> key -> alias
+    owners: dict[str, set[str]] = {}  # key -> ids that derive it or were given it by review
+    dropped: set[tuple[str, str]] = set()
+    for e in entries:
+        mine: dict[str, str] = {}
+        for alias, cut in alias_candidates(e, data, vendors):
+            key = alias_key(alias)
+            if key in data.drop.get(e["id"], ()):
+                dropped.add((e["id"], key))
+                continue
+            if key in mine:
+                continue
+            why = alias_rejected(alias, cut, data, shared_vendors)
+            if why:
+                log(verbose, f"alias {alias!r} of {e['id']} not derived: {why}")
+                continue
+            mine[key] = alias
+        derived[e["id"]] = mine
+        for key in mine:
+            owners.setdefault(key, set()).add(e["id"])
+    stale = sorted({(i, k) for i, keys in data.drop.items() for k in keys} - dropped)
+    if stale:
+        raise SystemExit(f"{ALIASES_FILE.name} drop: no such derived alias: {stale}")
+    for eid, aliases in data.hand.items():
+        for a in aliases:
+            owners.setdefault(alias_key(a), set()).add(eid)
+    for e in entries:
+        eid = e["id"]
+        final: dict[str, str] = {}
+        for alias in data.hand.get(eid, []):
+            final.setdefault(alias_key(alias), alias)
+        for key, alias in derived[eid].items():
+            if key in final:
+                continue
+            others = owners[key] - {eid}
+            allowed = data.shared.get(key, (frozenset(), ""))[0]
+            if others and not (others | {eid}) <= allowed:
+                log(verbose, f"alias {alias!r} of {eid} not derived: also {sorted(others)}")
+                continue
+            final[key] = alias
+        e["aliases"] = sorted(final.values(), key=lambda a: (alias_key(a), a))
+
+
+def check_aliases(entries: list[dict], data: AliasData) -> list[str]:
+    """Errors: an alias of two entries outside the reviewed shared list, a stale shared-list
+    item, a generic or brand alias, a Chinese entry without an alias."""
+    errors = []
+    holders: dict[str, set[str]] = {}
+    for e in entries:
+        for a in e["aliases"]:
+            holders.setdefault(alias_key(a), set()).add(e["id"])
+            if is_generic(a, data.generic, split_chinese=False):
+                errors.append(f"{e['id']}: alias {a!r} is generic words only")
+            if alias_key(a) in data.never_alone:
+                errors.append(f"{e['id']}: alias {a!r} is a vendor brand or data word alone")
+        if e["chinese"] and not e["aliases"]:
+            errors.append(f"{e['id']}: Chinese entry without an alias")
+        if e["chinese"] and "pica:hand" not in e["sources"] and e["id"] not in data.reviewed:
+            errors.append(f"{e['id']}: Chinese entry not reviewed in {ALIASES_FILE.name} aliases:")
+    for key, ids in sorted(holders.items()):
+        if len(ids) > 1 and ids != data.shared.get(key, (frozenset(),))[0]:
+            errors.append(f"alias {key!r} of {sorted(ids)} is not in the shared-alias list")
+    for key, (ids, _reason) in sorted(data.shared.items()):
+        if holders.get(key) != ids:
+            errors.append(f"shared alias {key!r}: listed for {sorted(ids)}, "
+                          f"held by {sorted(holders.get(key, ()))}")  # fmt: skip
+    return errors
+
+
 # ------------------------------------------------------------------ merging
 
 
@@ -772,24 +1093,27 @@ def build(shared: Path, verbose: bool = False) -> dict:
     entries = [combine([raws[i] for i in members]) for members in groups.values()]
     entries = [e for e in entries if e is not None]
     resolve_conflicts(entries, verbose)
+    library_roots = load_library_roots(LIBRARIES_FILE)
     for e in entries:
-        names = [*e["code_signatures"], *e["components"]]
-        if (
-            e["category"] == "utility"
-            and "pica:hand" not in e["sources"]
-            and names
-            and all(name.startswith(LIBRARY_ROOTS) for name in names)
-        ):
+        if is_library(e, library_roots):
             e["category"] = "library"
+        del e["_category_guessed"]
     entries = [e for e in entries if e["code_signatures"] or e["code_regex"] or e["components"]
                or e["native_libs"] or e["domains"]]  # fmt: skip
     assign_ids(entries)
     entries.sort(key=lambda e: e["id"])
-    validate(entries)
+    aliases = load_aliases(ALIASES_FILE, {r.hand_id: r.aliases for r in hand if r.hand_id})
+    assign_aliases(entries, aliases, verbose)
+    validate(entries, aliases)
 
     return {
         "about": "pica SDK catalog, generated by tools/build_sdk_catalog.py; do not edit by hand "
-        "(edit sdk_catalog_cn.yaml and rebuild). Attribution and licences: SDK_CATALOG_LICENSES.md.",
+        "(edit sdk_catalog_cn.yaml, sdk_aliases.yaml or libraries.yaml and rebuild). aliases: the "
+        "names a privacy policy's third-party SDK list would use for the entry (derived from "
+        "name_en and name_zh, plus reviewed ones; no alias, compared case-folded without spaces, "
+        "belongs to two entries unless sdk_aliases.yaml lists it under shared_aliases). Category "
+        "library: open-source code under a libraries.yaml root, which acts for the app. "
+        "Attribution and licences: SDK_CATALOG_LICENSES.md.",
         "sources": {
             "exodus": "Exodus Privacy tracker database (ODbL-1.0), via MobSF's bundled copy",
             "libchecker": "LibChecker/LibChecker-Rules@3ec8753a0bb53843793e19537bcaf7cd73b9a05d (Apache-2.0)",
@@ -860,7 +1184,8 @@ def combine(members: list[Raw]) -> dict | None:
             if c in ex:
                 category = EXODUS_CATEGORY[c]
                 break
-    if not category:
+    guessed = not category
+    if guessed:
         category = guess_category(name_en, name_zh)
 
     if chinese and not (name_zh and CJK.search(name_zh)):
@@ -883,6 +1208,7 @@ def combine(members: list[Raw]) -> dict | None:
         "id": hand[0].hand_id if hand else None,
         "name_en": name_en,
         "name_zh": name_zh,
+        "aliases": [],  # filled by assign_aliases() once ids are known
         "vendor": vendor,
         "category": category,
         "chinese": chinese,
@@ -894,6 +1220,7 @@ def combine(members: list[Raw]) -> dict | None:
         "pi_types": pi,
         "policy_url": _first(r.policy_url for r in members),
         "sources": sorted({r.ref if r.kind != "pica" else "pica:hand" for r in members}),
+        "_category_guessed": guessed,  # internal: dropped before the catalog is written
     }
 
 
@@ -952,9 +1279,9 @@ def assign_ids(entries: list[dict]) -> None:
         e["id"] = cand
 
 
-def validate(entries: list[dict]) -> None:
+def validate(entries: list[dict], aliases: AliasData) -> None:
     seen: dict[str, str] = {}
-    errors = []
+    errors = check_aliases(entries, aliases)
     for e in entries:
         if e["category"] not in CATEGORIES:
             errors.append(f"{e['id']}: category {e['category']}")

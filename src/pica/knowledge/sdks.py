@@ -25,6 +25,7 @@ class SdkEntry:
     id: str
     name_en: str
     name_zh: str | None
+    aliases: tuple[str, ...]  # names a privacy policy may use for this SDK (see the catalog)
     vendor: str
     category: str
     chinese: bool
@@ -55,6 +56,7 @@ def catalog() -> tuple[SdkEntry, ...]:
             id=e["id"],
             name_en=e["name_en"],
             name_zh=e.get("name_zh"),
+            aliases=tuple(e.get("aliases") or ()),
             vendor=e["vendor"],
             category=e["category"],
             chinese=bool(e["chinese"]),

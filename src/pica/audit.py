@@ -13,7 +13,7 @@ from pica import __version__, knowledge
 from pica.analysis.apk import analyse_apk
 from pica.analysis.disclosure import compare
 from pica.errors import InputError
-from pica.evidence import Evidence
+from pica.evidence import ApiUse, Evidence, Permission, TextRef
 from pica.extract.apk import extract as extract_apk
 from pica.extract.checklist import extract as extract_checklist
 from pica.extract.policy import extract as extract_policy
@@ -37,6 +37,59 @@ def _pi_by_party(evidence: Evidence, reached: bool = True) -> dict[str, dict[str
         if site not in sites:
             sites.append(site)
     return result
+
+
+def _ref(ref: TextRef | None) -> dict[str, Any] | None:
+    if ref is None:
+        return None
+    return {"text": ref.text, "start": ref.span.start, "end": ref.span.end, "section": ref.section}
+
+
+def _fact(fact: ApiUse | Permission) -> dict[str, str]:
+    if isinstance(fact, ApiUse):
+        return {"text": f"{fact.caller} → {fact.api}", "source": fact.source}
+    return {"text": f"requests {fact.name}", "source": fact.source}
+
+
+def _consistency(evidence: Evidence) -> dict[str, Any] | None:
+    c = evidence.consistency
+    if c is None:
+        return None
+    names = {s.sdk_id: s.name for s in evidence.sdks}
+    return {
+        "pi": [
+            {
+                "pi_type": d.pi_type,
+                "party": d.party,
+                "party_name": "app" if d.party == "app" else names.get(d.party, d.party),
+                "reach": d.reach,
+                "evidence": [_fact(f) for f in d.evidence[:10]],
+                "disclosed": d.disclosed,
+                "policy_ref": _ref(d.policy_ref),
+                "covered_by": d.covered_by,
+                "purpose_stated": d.purpose_stated,
+                "denied_by_policy": d.denied_by is not None,
+                "denied_by": _ref(d.denied_by),
+            }
+            for d in c.pi
+        ],
+        "sdks": [
+            {
+                "sdk_id": s.sdk_id,
+                "name": s.name,
+                "disclosed": s.disclosed,
+                "matched": s.matched,
+                "policy_ref": _ref(s.policy_ref),
+                "purpose_stated": s.purpose_stated,
+                "pi_listed": s.pi_listed,
+                "reaches_pi": list(s.reaches_pi),
+                "pre_ui": s.pre_ui,
+            }
+            for s in c.sdks
+        ],
+        "policy_sdks_not_found": list(c.policy_sdks_not_found),
+        "searched": dataclasses.asdict(c.searched),
+    }
 
 
 def check_category(category: str | None) -> str | None:
@@ -205,6 +258,7 @@ def build_report(evidence: Evidence) -> Report:
         ],
         pi_by_party=_pi_by_party(evidence),
         present_unreached=_pi_by_party(evidence, reached=False),
+        consistency=_consistency(evidence),
         policy=policy_summary,
         stats=stats,
     )

@@ -69,6 +69,8 @@ class Report:
     pi_by_party: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # Call sites in the package that no entry point of the app reaches: present, not collection.
     present_unreached: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # Policy versus behaviour (APK and policy both given): every comparison, violation or not.
+    consistency: dict[str, Any] | None = None
     policy: dict[str, Any] | None = None
     stats: dict[str, Any] = field(default_factory=dict)
     schema_version: str = SCHEMA_VERSION

@@ -15,6 +15,7 @@ and collection table, an SDK's by its row in the SDK table or a sentence naming 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -80,8 +81,8 @@ def _ref(s: PolicyStatement) -> TextRef:
     return TextRef(s.text, s.span, s.section)
 
 
-def _inside(span, spans: Sequence[tuple[int, int]]) -> bool:
-    return any(a <= span.start and span.end <= b for a, b in spans)
+def _overlaps(span, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(span.start < b and a < span.end for a, b in spans)
 
 
 def _is_denial(text: str) -> bool:
@@ -101,11 +102,14 @@ def _types_of(text: str, named: Iterable[str]) -> dict[str, str | None]:
 def _app_disclosures(policy: PolicyEvidence) -> tuple[dict[str, _Disclosure], dict[str, TextRef]]:
     """The policy's own disclosures by PI type (outside the SDK table), and its denials."""
     prof = policy.profile
-    sdk_spans = [(r.ref.span.start, r.ref.span.end) for r in prof.sdk_rows] if prof else []
+    sdk_rows = prof.sdk_rows if prof else ()
+    sdk_spans = [(r.ref.span.start, r.ref.span.end) for r in sdk_rows]
+    # The SDK table's section: rows the table reader could not split are sentences there.
+    sdk_sections = {r.ref.section for r in sdk_rows if r.ref.section}
     disclosed: dict[str, _Disclosure] = {}
     denied: dict[str, TextRef] = {}
     for s in policy.statements:
-        if not s.actions or _inside(s.span, sdk_spans):
+        if not s.actions or _overlaps(s.span, sdk_spans) or s.section in sdk_sections:
             continue
         types = _types_of(s.text, s.pi_types)
         if not types:
@@ -131,37 +135,39 @@ def _keep_best(table: dict[str, _Disclosure], pi: str, new: _Disclosure) -> None
         table[pi] = new
 
 
+def _norm(text: str) -> str:
+    """Case, full/half width and spaces ignored: 'ＵＭｅｎｇ +' and 'umeng+' compare equal."""
+    return unicodedata.normalize("NFKC", text).casefold().replace(" ", "")
+
+
 def _alias_pattern(alias: str) -> re.Pattern[str]:
+    key = re.escape(_norm(alias))
     if alias.isascii():  # "Mob" must not match "mobile"
-        return re.compile(rf"(?<![A-Za-z0-9]){re.escape(alias)}(?![A-Za-z0-9])", re.IGNORECASE)
-    return re.compile(re.escape(alias), re.IGNORECASE)
+        return re.compile(rf"(?<![a-z0-9]){key}(?![a-z0-9])")
+    return re.compile(key)
 
 
 def sdk_names(sdk: SdkPresence) -> tuple[str, ...]:
     """Every name a policy may use for the SDK, longest first (aliases, English, Chinese)."""
     names = {n.strip() for n in (*sdk.aliases, sdk.name, sdk.name_zh or "") if n and n.strip()}
-    return tuple(sorted((n for n in names if len(n) >= 2), key=lambda n: (-len(n), n)))
+    return tuple(sorted((n for n in names if len(_norm(n)) >= 2), key=lambda n: (-len(n), n)))
 
 
-def _match_sdk(sdk: SdkPresence, policy: PolicyEvidence):
-    """(matched words, ref, purpose stated, PI listed, row index or None) or None."""
-    prof = policy.profile
-    names = sdk_names(sdk)
-    patterns = [(n, _alias_pattern(n)) for n in names]
-    for index, row in enumerate(prof.sdk_rows if prof else ()):
-        row_name = row.name.strip()
-        for name, pattern in patterns:
-            if pattern.search(row_name) or (
-                len(row_name) >= 2 and row_name.lower() in name.lower()
-            ):
-                pi_listed = bool(row.pi_types or row.pi_text or covered_types(row.ref.text))
-                return name, row.ref, bool(row.purpose), pi_listed, index
-    for s in policy.statements:
-        for name, pattern in patterns:
-            if pattern.search(s.text):
-                pi_listed = bool(s.pi_types or covered_types(s.text))
-                return name, _ref(s), bool(s.purposes), pi_listed, None
-    return None
+def _best_names(sdks: Sequence[SdkPresence], texts: Sequence[str]) -> dict[int, tuple[str, str]]:
+    """{text index: (sdk id, the name that matched)}: each text goes to the SDK with the
+    longest matching name, so a row 友盟推送 is Umeng Push's even though 友盟 (Umeng
+    Analytics) also occurs in it."""
+    patterns = [(s.sdk_id, name, _alias_pattern(name)) for s in sdks for name in sdk_names(s)]
+    best: dict[int, tuple[str, str]] = {}
+    if not patterns:
+        return best
+    for i, text in enumerate(texts):
+        norm = _norm(text)
+        hits = [(len(_norm(name)), sdk_id, name) for sdk_id, name, p in patterns if p.search(norm)]
+        if hits:
+            _n, sdk_id, name = max(hits)
+            best[i] = (sdk_id, name)
+    return best
 
 
 def _sdk_disclosed_types(policy: PolicyEvidence, ref: TextRef) -> dict[str, _Disclosure]:
@@ -204,35 +210,53 @@ def compare(
 ) -> Consistency:
     """Every reached PI type and every detected SDK against the policy."""
     app_disclosed, denied = _app_disclosures(policy)
-    sdk_rows_matched: set[int] = set()
+    rows = policy.profile.sdk_rows if policy.profile else ()
+    row_owner = _best_names(sdks, [r.name for r in rows])
+    sentence_owner = _best_names(sdks, [s.text for s in policy.statements])
     sdk_results: list[SdkDisclosure] = []
     sdk_disclosed: dict[str, dict[str, _Disclosure]] = {}
     for sdk in sdks:
-        match = _match_sdk(sdk, policy)
         reaches = sorted(
             {u.pi_type for u in api_uses if u.sdk == sdk.sdk_id and u.reachable is not False}
         )
         pre_ui = any(
             p.sdk == sdk.sdk_id and not p.gated_by and p.confidence in FIRM for p in reachable or ()
         )
-        if match is None:
-            sdk_results.append(
-                SdkDisclosure(
-                    sdk.sdk_id, sdk.name, False, None, None, False, False, tuple(reaches), pre_ui
-                )  # fmt: skip
+        row = next((i for i, (owner, _n) in row_owner.items() if owner == sdk.sdk_id), None)
+        if row is not None:
+            ref, name = rows[row].ref, row_owner[row][1]
+            purpose = bool(rows[row].purpose)
+            pi_listed = bool(rows[row].pi_types or rows[row].pi_text or covered_types(ref.text))
+        else:
+            hit = next(
+                (i for i, (owner, _n) in sentence_owner.items() if owner == sdk.sdk_id), None
             )
-            continue
-        name, ref, purpose, pi_listed, row_index = match
-        if row_index is not None:
-            sdk_rows_matched.add(row_index)
+            if hit is None:
+                sdk_results.append(
+                    SdkDisclosure(
+                        sdk.sdk_id,
+                        sdk.name,
+                        False,
+                        None,
+                        None,
+                        False,
+                        False,
+                        tuple(reaches),
+                        pre_ui,
+                    )  # fmt: skip
+                )
+                continue
+            statement = policy.statements[hit]
+            ref, name = _ref(statement), sentence_owner[hit][1]
+            purpose = bool(statement.purposes)
+            pi_listed = bool(statement.pi_types or covered_types(statement.text))
         sdk_disclosed[sdk.sdk_id] = _sdk_disclosed_types(policy, ref)
         sdk_results.append(
             SdkDisclosure(
                 sdk.sdk_id, sdk.name, True, name, ref, purpose, pi_listed, tuple(reaches), pre_ui
             )  # fmt: skip
         )
-    rows = policy.profile.sdk_rows if policy.profile else ()
-    not_found = tuple(r.name for i, r in enumerate(rows) if i not in sdk_rows_matched and r.name)
+    not_found = tuple(r.name for i, r in enumerate(rows) if i not in row_owner and r.name)
 
     pi_results: list[PiDisclosure] = []
     for (pi, party), facts in sorted(_behaviour(api_uses, permissions).items()):

@@ -249,6 +249,7 @@ def detect_sdks(
             signals=tuple(signals[e.id]),
             pi_types=e.pi_types,
             policy_url=e.policy_url,
+            aliases=e.aliases,
         )
         for e in sorted(found.values(), key=lambda e: e.id)
     ]

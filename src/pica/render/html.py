@@ -441,6 +441,53 @@ def _pi_by_party(report: Report) -> str:
     return "".join(out) + "</section>"
 
 
+def _consistency(report: Report) -> str:
+    c = report.consistency
+    if not c:
+        return ""
+    yes, no = "是 yes", "否 NO"
+    out = [
+        f"<section><h2>{_bi('隐私政策与实际行为对照', 'Policy versus behaviour')}</h2>"
+        '<p class="muted">应用（或SDK）可达的每类个人信息与隐私政策的披露逐项对照。 Each PI type '
+        "a party reaches, against what the policy discloses for that party.</p>"
+        "<table><tr><th>个人信息 PI type</th><th>主体 Party</th><th>行为证据 Behaviour</th>"
+        "<th>已披露 Disclosed</th><th>政策原文 Policy text</th></tr>"
+    ]
+    for row in c["pi"]:
+        ref = row["denied_by"] if row["denied_by_policy"] else row["policy_ref"]
+        text = ""
+        if ref:
+            label = "否认收集 Denies: " if row["denied_by_policy"] else ""
+            text = f"{label}{ref['text'][:200]} (chars {ref['start']}-{ref['end']})"
+        if row["covered_by"]:
+            text = f"[{row['covered_by']}] {text}"
+        facts = [f"{f['text']} ({row['reach']})" for f in row["evidence"][:3]]
+        out.append(
+            f"<tr><td>{_e(pi_label(row['pi_type']))}</td><td>{_e(row['party_name'])}</td>"
+            f"<td>{_list(facts, mono=True)}</td><td>{yes if row['disclosed'] else no}</td>"
+            f"<td>{_e(text)}</td></tr>"
+        )
+    out.append("</table>")
+    if c["sdks"]:
+        out.append(
+            "<table><tr><th>SDK</th><th>已披露 Disclosed</th><th>政策用语 Named as</th>"
+            "<th>目的 Purpose</th><th>个人信息 PI listed</th><th>界面前运行 Before UI</th></tr>"
+        )
+        for s in c["sdks"]:
+            out.append(
+                f"<tr><td>{_e(s['name'])}</td><td>{yes if s['disclosed'] else no}</td>"
+                f"<td>{_e(s['matched'] or '')}</td><td>{yes if s['purpose_stated'] else no}</td>"
+                f"<td>{yes if s['pi_listed'] else no}</td><td>{'是 yes' if s['pre_ui'] else ''}</td></tr>"
+            )
+        out.append("</table>")
+    if c["policy_sdks_not_found"]:
+        out.append(
+            '<p class="muted">政策列出但安装包中未发现的SDK（仅供参考） Listed in the policy, not '
+            f"found in the APK (informational): {_e(', '.join(c['policy_sdks_not_found']))}</p>"
+        )
+    return "".join(out) + "</section>"
+
+
 def _present_unreached(report: Report) -> str:
     if not report.present_unreached:
         return ""
@@ -520,6 +567,7 @@ def render_html(report: Report, catalog: Catalog | None = None) -> bytes:
         _sdks(report),
         _pi_by_party(report),
         _present_unreached(report),
+        _consistency(report),
         _permissions(report),
         _mapping_section("隐私政策", "Privacy policy", report.policy),
         _mapping_section("检测统计", "Audit statistics", report.stats),

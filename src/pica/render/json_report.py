@@ -33,6 +33,7 @@ _TOP_ORDER = (
     "sdks",
     "pi_by_party",
     "present_unreached",
+    "consistency",
     "permissions",
     "policy",
     "stats",

@@ -234,6 +234,42 @@ def render_markdown(report: Report, catalog: Catalog | None = None) -> bytes:
     else:
         lines += ["未检测到第三方SDK。 No third-party SDK detected.", ""]
 
+    if report.consistency:
+        c = report.consistency
+        lines += ["## 隐私政策与实际行为对照 Policy versus behaviour", ""]
+        lines += _table(
+            [
+                "个人信息 PI type",
+                "主体 Party",
+                "行为证据 Behaviour",
+                "已披露 Disclosed",
+                "政策原文 Policy text",
+            ],
+            (
+                [
+                    md(pi_label(r["pi_type"])),
+                    md(r["party_name"]),
+                    _join([f"{f['text']} ({r['reach']})" for f in r["evidence"][:3]]),
+                    "denied" if r["denied_by_policy"] else ("yes" if r["disclosed"] else "**no**"),
+                    md(((r["denied_by"] or r["policy_ref"]) or {}).get("text", "")[:160]),
+                ]
+                for r in c["pi"]
+            ),
+        )
+        if c["sdks"]:
+            lines += _table(
+                ["SDK", "已披露 Disclosed", "政策用语 Named as", "界面前运行 Before UI"],
+                (
+                    [
+                        md(s["name"]),
+                        "yes" if s["disclosed"] else "**no**",
+                        md(s["matched"] or ""),
+                        "yes" if s["pre_ui"] else "",
+                    ]
+                    for s in c["sdks"]
+                ),
+            )
+
     lines += ["## 个人信息收集（按主体） PI collection by party", ""]
     if report.pi_by_party:
         lines += _table(

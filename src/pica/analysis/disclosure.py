@@ -58,12 +58,9 @@ def _general_terms() -> tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...]
 
 
 @cache
-def _denial() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    entry = knowledge.policy_lexicon()["consistency"]
-    return (
-        re.compile(entry["denial"]["pattern"], re.IGNORECASE),
-        re.compile(entry["denial_exception"]["pattern"], re.IGNORECASE),
-    )
+def _pattern(name: str) -> re.Pattern[str]:
+    """A pattern of the lexicon's ``consistency`` section."""
+    return re.compile(knowledge.policy_lexicon()["consistency"][name]["pattern"], re.IGNORECASE)
 
 
 def covered_types(text: str) -> dict[str, str]:
@@ -86,9 +83,7 @@ def _overlaps(span, spans: Sequence[tuple[int, int]]) -> bool:
 
 
 def _is_denial(text: str) -> bool:
-    denial, exception = _denial()
-    m = denial.search(text)
-    return bool(m) and not exception.search(text)
+    return bool(_pattern("denial").search(text)) and not _pattern("denial_exception").search(text)
 
 
 def _types_of(text: str, named: Iterable[str]) -> dict[str, str | None]:
@@ -109,8 +104,10 @@ def _app_disclosures(policy: PolicyEvidence) -> tuple[dict[str, _Disclosure], di
     disclosed: dict[str, _Disclosure] = {}
     denied: dict[str, TextRef] = {}
     for s in policy.statements:
-        if not s.actions or _overlaps(s.span, sdk_spans) or s.section in sdk_sections:
+        if _overlaps(s.span, sdk_spans) or s.section in sdk_sections:
             continue
+        if not s.actions and not _pattern("permission_cue").search(s.text):
+            continue  # a sentence that processes nothing, unless it is a permission list item
         types = _types_of(s.text, s.pi_types)
         if not types:
             continue

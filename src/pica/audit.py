@@ -12,6 +12,7 @@ from typing import Any
 from pica import __version__, knowledge
 from pica.analysis.apk import analyse_apk
 from pica.analysis.disclosure import compare
+from pica.analysis.versions import compare_versions
 from pica.errors import InputError
 from pica.evidence import ApiUse, Evidence, Permission, TextRef
 from pica.extract.apk import extract as extract_apk
@@ -89,6 +90,34 @@ def _consistency(evidence: Evidence) -> dict[str, Any] | None:
         ],
         "policy_sdks_not_found": list(c.policy_sdks_not_found),
         "searched": dataclasses.asdict(c.searched),
+    }
+
+
+def _changes(pair) -> dict[str, list[dict[str, str]]]:
+    added, removed = pair
+    return {
+        "added": [dataclasses.asdict(c) for c in added],
+        "removed": [dataclasses.asdict(c) for c in removed],
+    }
+
+
+def _version_diff(evidence: Evidence) -> dict[str, Any] | None:
+    d = evidence.version_diff
+    if d is None:
+        return None
+    return {
+        "old": d.old_name,
+        "permissions": _changes(d.permissions),
+        "pi_types": _changes(d.pi_types),
+        "sdks": _changes(d.sdks),
+        "preconsent_paths": _changes(d.preconsent_paths),
+        "policy": None
+        if d.policy is None
+        else {
+            "changed": d.policy_changed,
+            "added": [_ref(r) for r in d.policy[0]],
+            "removed": [_ref(r) for r in d.policy[1]],
+        },
     }
 
 
@@ -259,9 +288,29 @@ def build_report(evidence: Evidence) -> Report:
         pi_by_party=_pi_by_party(evidence),
         present_unreached=_pi_by_party(evidence, reached=False),
         consistency=_consistency(evidence),
+        version_diff=_version_diff(evidence),
         policy=policy_summary,
         stats=stats,
     )
+
+
+def diff(
+    old_apk: str | os.PathLike[str],
+    new_apk: str | os.PathLike[str],
+    old_policy: str | os.PathLike[str] | None = None,
+    new_policy: str | os.PathLike[str] | None = None,
+    category: str | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Audit the new version with what changed since the old one: the report's version_diff
+    block, and items 2.2 and 4.3 judged on the change."""
+    step = progress or (lambda _msg: None)
+    step("earlier version")
+    old = gather(old_apk, old_policy, category, progress)
+    step("new version")
+    new = gather(new_apk, new_policy, category, progress)
+    new.version_diff = compare_versions(old, new)
+    return build_report(new)
 
 
 def audit(

@@ -204,6 +204,58 @@ def policy_command(
     _finish(report, chosen, output, fail_on)
 
 
+@app.command("diff")
+def diff_command(
+    old_apk: Annotated[Path, typer.Argument(help="The earlier version's APK.")],
+    new_apk: Annotated[Path, typer.Argument(help="The new version's APK.")],
+    old_policy: Annotated[
+        str | None, typer.Option("--old-policy", help="The earlier version's privacy policy.")
+    ] = None,
+    new_policy: Annotated[
+        str | None, typer.Option("--new-policy", help="The new version's privacy policy.")
+    ] = None,
+    category: Annotated[
+        str | None,
+        typer.Option("--category", help="App type of the 2021 provisions (see 'pica categories')."),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Diff file.")] = None,
+    fmt: Annotated[
+        Format | None,
+        typer.Option("--format", help="json, html or md (default: from -o, else html)."),
+    ] = None,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on")] = FailOn.violation,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Compare two versions of an app: permissions, PI reached, SDKs, pre-consent paths and
+    policy sentences added and removed, with items 2.2 and 4.3 judged on the change."""
+    from pica.audit import diff as run_diff
+    from pica.render.diff import DIFF_ITEMS, render_diff
+
+    chosen = _pick_format(fmt, output)
+    if chosen is Format.sarif:
+        _fail("pica diff writes json, html or md")
+    try:
+        with _progress(not quiet and err.is_terminal) as step:
+            report = run_diff(old_apk, new_apk, old_policy, new_policy, category, step)
+    except InputError as exc:
+        _fail(str(exc))
+    except MemoryError:
+        _fail("input too large to analyse within memory limits")
+    target = output or Path("pica-diff" + SUFFIX[chosen])
+    try:
+        _write(render_diff(report, chosen.value), target)
+    except OSError as exc:
+        _fail(f"cannot write the diff to {target}: {exc.strerror or exc}")
+    findings = [f for f in report.findings if f.item_id in DIFF_ITEMS]
+    err.print(
+        "[bold]pica diff[/bold]: " + "; ".join(f"{f.item_id} {f.verdict.value}" for f in findings),
+    )
+    err.print(f"diff written to {target}", markup=False, highlight=False)
+    worst = max((SEVERITY[f.verdict] for f in findings), default=0)
+    threshold = None if fail_on is FailOn.never else SEVERITY[Verdict(fail_on.value)]
+    raise typer.Exit(1 if threshold is not None and worst >= threshold else 0)
+
+
 @app.command()
 def categories() -> None:
     """List the 39 app types of the 2021 necessary-PI provisions (ids for --category)."""

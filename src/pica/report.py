@@ -71,6 +71,8 @@ class Report:
     present_unreached: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # Policy versus behaviour (APK and policy both given): every comparison, violation or not.
     consistency: dict[str, Any] | None = None
+    # Against an earlier version (pica diff): what was added and removed.
+    version_diff: dict[str, Any] | None = None
     policy: dict[str, Any] | None = None
     stats: dict[str, Any] = field(default_factory=dict)
     schema_version: str = SCHEMA_VERSION

@@ -23,11 +23,13 @@ from pica.evidence.apk import (
 )
 from pica.evidence.checklist import ChecklistAnswer
 from pica.evidence.derived import (
+    Change,
     Consistency,
     PiDisclosure,
     ReachablePath,
     SdkDisclosure,
     Searched,
+    VersionDiff,
 )
 from pica.evidence.network import Flow
 from pica.evidence.policy import (
@@ -42,6 +44,7 @@ from pica.evidence.runtime import Collection, ConsentEvent
 __all__ = [
     "ApiUse",
     "AppInfo",
+    "Change",
     "ChecklistAnswer",
     "Collection",
     "Component",
@@ -64,6 +67,7 @@ __all__ = [
     "Searched",
     "Span",
     "TextRef",
+    "VersionDiff",
 ]
 
 
@@ -84,6 +88,7 @@ class Evidence:
     libraries: tuple[SdkPresence, ...] = ()  # open-source libraries bundled into the app
     reachable: tuple[ReachablePath, ...] | None = None  # None: reachability not analysed
     consistency: Consistency | None = None  # behaviour against policy: APK and policy both given
+    version_diff: VersionDiff | None = None  # against an earlier version (pica diff)
     policy: PolicyEvidence | None = None
     checklist: tuple[ChecklistAnswer, ...] = ()
     collections: tuple[Collection, ...] = ()

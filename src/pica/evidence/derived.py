@@ -83,3 +83,25 @@ class Consistency:
     sdks: tuple[SdkDisclosure, ...]
     policy_sdks_not_found: tuple[str, ...]  # SDKs the policy lists that the APK does not carry
     searched: Searched  # where in the policy disclosures were looked for
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing added to or removed from an app between two versions."""
+
+    key: str  # what it is, comparable across versions: a permission, "pi_type @ party", an SDK id
+    detail: str  # in words, for a reader
+    source: str  # where it is in the version that has it
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """What changed from an earlier version of the app (and its policy) to this one."""
+
+    old_name: str  # the earlier APK's file name
+    permissions: tuple[tuple[Change, ...], tuple[Change, ...]]  # (added, removed)
+    pi_types: tuple[tuple[Change, ...], tuple[Change, ...]]  # reached PI per party
+    sdks: tuple[tuple[Change, ...], tuple[Change, ...]]
+    preconsent_paths: tuple[tuple[Change, ...], tuple[Change, ...]]
+    policy: tuple[tuple[TextRef, ...], tuple[TextRef, ...]] | None  # sentences; None: no policies
+    policy_changed: bool | None  # None: no policy given for one of the versions

@@ -34,6 +34,7 @@ _TOP_ORDER = (
     "pi_by_party",
     "present_unreached",
     "consistency",
+    "version_diff",
     "permissions",
     "policy",
     "stats",

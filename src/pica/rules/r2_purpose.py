@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from pica import knowledge
-from pica.evidence import ApiUse, Evidence, Permission, PolicyStatement
+from pica.evidence import (
+    ApiUse,
+    Change,
+    Consistency,
+    Evidence,
+    Permission,
+    PolicyStatement,
+)
 from pica.report import Cite, Finding, Verdict
 from pica.rules import rule
 from pica.rules.common import (
     cite_api,
     cite_permission,
+    fix_for,
     from_checklist,
     inconclusive,
     pi_label,
@@ -188,9 +196,57 @@ def purpose_not_listed(evidence: Evidence) -> Finding:
     )
 
 
+def _change_cite(change: Change) -> Cite:
+    return Cite(text=f"added in this version: {change.detail}", source=change.source)
+
+
+def _growth_disclosed(change: Change, consistency: Consistency | None) -> bool:
+    """Whether the (new) policy discloses a PI type or SDK the new version added."""
+    if consistency is None:
+        return False
+    if " @ " in change.key:
+        pi, party = change.key.split(" @ ", 1)
+        return any(d.disclosed for d in consistency.pi if d.pi_type == pi and d.party == party)
+    return any(s.disclosed for s in consistency.sdks if s.sdk_id == change.key)
+
+
 @rule("2.2")
 def change_not_notified(evidence: Evidence) -> Finding:
     """Changes of purpose, means or scope not notified."""
+    if settled := from_checklist(evidence, "2.2"):
+        return settled
+    diff = evidence.version_diff
+    grown = (diff.pi_types[0] + diff.sdks[0]) if diff else ()
+    if diff is not None and grown:
+        what = ", ".join(c.key for c in grown[:12])
+        cites = [_change_cite(c) for c in grown[:10]]
+        if evidence.policy is None:
+            return inconclusive(
+                "2.2",
+                f"This version reaches PI or carries SDKs that {diff.old_name} did not ({what}); "
+                "whether users were told needs the policies of both versions.",
+                evidence,
+                cites=cites,
+                missing=("the privacy policy of each version (--old-policy, --new-policy)",),
+                evidence_kind="static",
+            )
+        unmentioned = [c for c in grown if not _growth_disclosed(c, evidence.consistency)]
+        if diff.policy_changed is False or unmentioned:
+            why = (
+                "the policy did not change between the versions"
+                if diff.policy_changed is False
+                else "the policy does not mention " + ", ".join(c.key for c in unmentioned[:12])
+            )
+            return Finding(
+                item_id="2.2",
+                verdict=Verdict.VIOLATION,
+                reason=f"The scope of collection grew since {diff.old_name} ({what}) and {why}.",
+                cites=tuple(cites),
+                searched=(evidence.consistency.searched,) if evidence.consistency else (),
+                fix=fix_for("2.2"),
+                evidence_kind="static",
+                confidence="medium",
+            )
     if settled := unless_policy(
         "2.2", evidence, "A change-notification commitment is judged on the policy text."
     ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from pica import knowledge
@@ -14,6 +15,7 @@ from pica.rules.common import (
     fix_for,
     from_checklist,
     inconclusive,
+    manual,
     needs_person,
     needs_runtime,
     pi_label,
@@ -97,10 +99,27 @@ def refused_service(evidence: Evidence) -> Finding:
 
 @rule("4.3")
 def new_function_beyond_consent(evidence: Evidence) -> Finding:
-    return needs_person(
+    diff = evidence.version_diff
+    added = (diff.permissions[0] + diff.pi_types[0]) if diff else ()
+    if diff is None or not added or from_checklist(evidence, "4.3"):
+        return needs_person(
+            "4.3",
+            evidence,
+            "New functions and withheld old ones are compared across versions by a tester.",
+        )
+    finding = manual(
         "4.3",
-        evidence,
-        "New functions and withheld old ones are compared across versions by a tester.",
+        f"Since {diff.old_name} this version asks for or reaches: "
+        + ", ".join(c.key for c in added[:15])
+        + ". A tester should check that the new functions ask for consent again, that refusing "
+        "it leaves the old functions working, and that no old function was withdrawn to force it.",
+    )
+    return dataclasses.replace(
+        finding,
+        cites=tuple(
+            Cite(text=f"added in this version: {c.detail}", source=c.source) for c in added[:15]
+        ),
+        evidence_kind="static",
     )
 
 

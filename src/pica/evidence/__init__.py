@@ -31,7 +31,7 @@ from pica.evidence.derived import (
     Searched,
     VersionDiff,
 )
-from pica.evidence.network import Flow
+from pica.evidence.network import NetRequest
 from pica.evidence.policy import (
     PolicyEvidence,
     PolicyProfile,
@@ -39,20 +39,31 @@ from pica.evidence.policy import (
     Span,
     TextRef,
 )
-from pica.evidence.runtime import Collection, ConsentEvent
+from pica.evidence.runtime import (
+    ApiEvent,
+    ConsentEvent,
+    LifecycleEvent,
+    PermissionEvent,
+    Trace,
+    UiEvent,
+)
 
 __all__ = [
+    "ApiEvent",
+    "LifecycleEvent",
+    "NetRequest",
+    "PermissionEvent",
+    "Trace",
+    "UiEvent",
     "ApiUse",
     "AppInfo",
     "Change",
     "ChecklistAnswer",
-    "Collection",
     "Component",
     "Consistency",
     "ConsentEvent",
     "EmbeddedPolicy",
     "Evidence",
-    "Flow",
     "HostRef",
     "Party",
     "Permission",
@@ -91,9 +102,9 @@ class Evidence:
     version_diff: VersionDiff | None = None  # against an earlier version (pica diff)
     policy: PolicyEvidence | None = None
     checklist: tuple[ChecklistAnswer, ...] = ()
-    collections: tuple[Collection, ...] = ()
-    consent_events: tuple[ConsentEvent, ...] = ()
-    flows: tuple[Flow, ...] = ()
+    trace: Trace | None = None  # a runtime recording (pica trace, audit --trace)
+    network: tuple[NetRequest, ...] = ()  # requests from captures (--net) and the trace
+    device_profile: dict[str, str] = field(default_factory=dict)  # taxonomy id -> seeded value
 
     @property
     def has_apk(self) -> bool:

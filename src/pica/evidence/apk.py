@@ -6,14 +6,8 @@ Every fact carries a ``source`` a reader can find again (file + offset, class + 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class Party(StrEnum):
-    """Who makes a call or receives data."""
-
-    FIRST = "first"  # the app's own code or back-end
-    THIRD = "third"  # an embedded SDK or an outside service
+from pica.evidence.network import Party
 
 
 @dataclass(frozen=True)

@@ -53,20 +53,6 @@ def collected_before_consent(evidence: Evidence) -> Finding:
     """PI collected, or PI permissions requested, before consent."""
     if settled := from_checklist(evidence, "3.1"):
         return settled
-    before = [c for c in evidence.collections if c.before_consent]
-    if before:
-        return Finding(
-            item_id="3.1",
-            verdict=Verdict.VIOLATION,
-            reason=f"The trace shows {len(before)} PI collection(s) before the user consented.",
-            cites=tuple(
-                Cite(text=f"{c.api} → {c.pi_type} at {c.time_ms} ms", source=c.source, path=c.stack)
-                for c in before[:20]
-            ),
-            fix=fix_for("3.1"),
-            evidence_kind="trace",
-            confidence="high",
-        )
     if evidence.reachable is None:
         return inconclusive(
             "3.1",

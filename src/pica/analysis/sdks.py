@@ -25,7 +25,7 @@ from functools import cache
 from pica.evidence import ApiUse, Party, SdkPresence
 from pica.knowledge.sdks import SdkEntry, catalog
 
-__all__ = ["attribute_call_sites", "detect_sdks", "sdk_for_class"]
+__all__ = ["attribute_call_sites", "detect_sdks", "match_host_sdk", "sdk_for_class"]
 
 MAX_CODE_SIGNALS = 6  # per SDK; the rest are summarised
 
@@ -140,6 +140,12 @@ def sdk_for_class(class_name: str, app_package: str | None = None) -> SdkEntry |
     if hit is None or _first_party(name, hit[1], app_package):
         return None
     return hit[0]
+
+
+def match_host_sdk(host: str) -> SdkEntry | None:
+    """The SDK whose catalog domains hold ``host`` (longest suffix wins), or None."""
+    hit = _index().match_host(host.lower().strip("."))
+    return hit[0] if hit else None
 
 
 def _dotted(name: str) -> str:

@@ -23,10 +23,14 @@ from pica.evidence.apk import (
 )
 from pica.evidence.checklist import ChecklistAnswer
 from pica.evidence.derived import (
+    ApiFrequency,
     Change,
     Consistency,
+    IdentifierMatch,
+    PhasedApiEvent,
     PiDisclosure,
     ReachablePath,
+    RuntimeAnalysis,
     SdkDisclosure,
     Searched,
     VersionDiff,
@@ -49,6 +53,10 @@ from pica.evidence.runtime import (
 )
 
 __all__ = [
+    "ApiFrequency",
+    "IdentifierMatch",
+    "PhasedApiEvent",
+    "RuntimeAnalysis",
     "ApiEvent",
     "LifecycleEvent",
     "NetRequest",
@@ -105,6 +113,7 @@ class Evidence:
     trace: Trace | None = None  # a runtime recording (pica trace, audit --trace)
     network: tuple[NetRequest, ...] = ()  # requests from captures (--net) and the trace
     device_profile: dict[str, str] = field(default_factory=dict)  # taxonomy id -> seeded value
+    runtime: RuntimeAnalysis | None = None  # the trace and captures joined (pica.analysis)
 
     @property
     def has_apk(self) -> bool:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pica.evidence.apk import ApiUse, Permission
+from pica.evidence.network import NetRequest
 from pica.evidence.policy import TextRef
+from pica.evidence.runtime import ApiEvent
 
 
 @dataclass(frozen=True)
@@ -105,3 +107,54 @@ class VersionDiff:
     preconsent_paths: tuple[tuple[Change, ...], tuple[Change, ...]]
     policy: tuple[tuple[TextRef, ...], tuple[TextRef, ...]] | None  # sentences; None: no policies
     policy_changed: bool | None  # None: no policy given for one of the versions
+
+
+@dataclass(frozen=True)
+class PhasedApiEvent:
+    """A sensitive API call seen at run time, placed in its consent phase and given its party."""
+
+    event: ApiEvent
+    phase: str  # before_consent | after_accept | after_decline | after_withdraw
+    background: bool
+    party: str  # "app" or the SDK's catalog id
+    frame: str  # the stack frame that decided the party ("" when no frame was usable)
+
+
+@dataclass(frozen=True)
+class IdentifierMatch:
+    """A seeded identifier of the device profile found in a request the app sent."""
+
+    pi_type: str
+    value: str  # the seeded value, masked: 861…23
+    encoding: str  # plain, upper, no_separators, url, base64, hex, md5, sha1, sha256 (…_upper)
+    where: str  # url | header:<name> | body
+    excerpt: str  # the matched bytes with a little context, as text
+    request: NetRequest
+    party: str  # "app", an SDK's catalog id, or "unknown"
+    phase: str  # consent phase at the request's time ("unknown" when its clock is not aligned)
+
+
+@dataclass(frozen=True)
+class ApiFrequency:
+    """How often one party called one API, at its busiest within the configured window."""
+
+    api: str
+    party: str
+    count: int  # calls in the whole trace
+    window_ms: int
+    max_in_window: int
+    lines: tuple[int, ...]  # trace lines of the calls in the busiest window
+
+
+@dataclass(frozen=True)
+class RuntimeAnalysis:
+    """The trace and captures joined: phases, parties, frequencies, identifiers sent."""
+
+    api: tuple[PhasedApiEvent, ...]
+    matches: tuple[IdentifierMatch, ...]
+    frequencies: tuple[ApiFrequency, ...]
+    hosts: tuple[tuple[str, str], ...]  # (host, party) for every host contacted
+    first_consent_shown: int | None  # times (ms) of the consent boundary events
+    first_accept: int | None
+    first_decline: int | None
+    first_withdraw: int | None

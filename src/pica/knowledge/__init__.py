@@ -254,3 +254,10 @@ def pi_generalisation() -> tuple[Generalisation, ...]:
         )
         for r in load_data("pi_generalisation.yaml")["rules"]
     )
+
+
+@cache
+def runtime_thresholds() -> dict[str, dict[str, Any]]:
+    """Limits for the runtime items 3.2, 4.4 and 4.6 (``data/runtime_thresholds.yaml``)."""
+    data = load_data("runtime_thresholds.yaml")
+    return {k: v for k, v in data.items() if isinstance(v, dict)}

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pica import knowledge
-from pica.evidence import ApiUse, Evidence, Permission
+from pica.evidence import (
+    ApiUse,
+    ConsentEvent,
+    Evidence,
+    IdentifierMatch,
+    LifecycleEvent,
+    Permission,
+    PermissionEvent,
+    PhasedApiEvent,
+)
 from pica.report import Cite, Finding, Verdict
 
 EVIDENCE_NAMES = {
@@ -161,3 +170,40 @@ def needs_runtime(item_id: str, evidence: Evidence, reason: str) -> Finding:
 def needs_person(item_id: str, evidence: Evidence, reason: str) -> Finding:
     """An item a person must test; their checklist answer settles it."""
     return from_checklist(evidence, item_id) or manual(item_id, reason)
+
+
+def cite_call(call: PhasedApiEvent) -> Cite:
+    """A call seen at run time: line, time, API, phase and the party with its frame."""
+    e = call.event
+    party = "the app" if call.party == "app" else f"SDK {call.party}"
+    where = f" (frame {call.frame})" if call.frame else ""
+    return Cite(
+        text=f"{e.t} ms: {e.api}() → {e.pi_type or 'PI'} by {party}{where}, "
+        f"{call.phase.replace('_', ' ')}{', in the background' if call.background else ''}",
+        source=e.source or f"line {e.line}",
+        artifact="trace",
+        logical=e.api,
+        path=tuple(reversed(e.stack)),
+    )
+
+
+def cite_match(match: IdentifierMatch) -> Cite:
+    """A seeded identifier found in a request: where, in which encoding, the bytes matched."""
+    r = match.request
+    t = f"{r.t} ms: " if r.t is not None else ""
+    return Cite(
+        text=f"{t}{match.pi_type} ({match.value}) sent to {r.host} [{match.party}] in the "
+        f"{match.where} as {match.encoding}, {match.phase.replace('_', ' ')}: …{match.excerpt}…",
+        source=r.source,
+        artifact="network",
+        logical=r.url[:200],
+    )
+
+
+def cite_event(event: ConsentEvent | PermissionEvent | LifecycleEvent, what: str) -> Cite:
+    """A consent, permission or lifecycle event of the trace."""
+    return Cite(
+        text=f"{event.t} ms: {what}",
+        source=event.source or f"line {event.line}",
+        artifact="trace",
+    )

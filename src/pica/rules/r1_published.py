@@ -7,6 +7,8 @@ from pica.evidence import Evidence, Searched
 from pica.report import Cite, Finding, Verdict
 from pica.rules import rule
 from pica.rules.common import (
+    cite_call,
+    cite_event,
     fix_for,
     from_checklist,
     inconclusive,
@@ -121,6 +123,38 @@ def no_first_run_prompt(evidence: Evidence) -> Finding:
     """The user is not prompted to read the policy on first run."""
     if settled := from_checklist(evidence, "1.2"):
         return settled
+    runtime, trace = evidence.runtime, evidence.trace
+    if runtime is not None and trace is not None:
+        collected = [c for c in runtime.api if c.event.pi_type]
+        prompts = [e for e in trace.consent if e.event in ("shown", "accepted", "declined")]
+        first = collected[0] if collected else None
+        prompt = prompts[0] if prompts else None
+        if first is not None and (prompt is None or prompt.t > first.event.t):
+            return Finding(
+                item_id="1.2",
+                verdict=Verdict.VIOLATION,
+                reason=f"The recording shows PI collected at {first.event.t} ms"
+                + (
+                    f", before any privacy-policy prompt (the first at {prompt.t} ms)."
+                    if prompt
+                    else " and no privacy-policy prompt at all."
+                ),
+                cites=(cite_call(first),)
+                + ((cite_event(prompt, f"consent {prompt.event}"),) if prompt else ()),
+                fix=fix_for("1.2"),
+                evidence_kind="trace",
+                confidence="high",
+            )
+        if prompt is not None:
+            return Finding(
+                item_id="1.2",
+                verdict=Verdict.COMPLIANT,
+                reason=f"The recording shows the privacy-policy prompt at {prompt.t} ms, before any "
+                "PI was collected.",
+                cites=(cite_event(prompt, f"consent {prompt.event}: {prompt.text[:120]}"),),
+                evidence_kind="trace",
+                confidence="medium",
+            )
     mentions = [p for p in evidence.embedded_policies if p.kind == "mention"]
     return inconclusive(
         "1.2",

@@ -10,6 +10,9 @@ from pica.report import Cite, Finding, Verdict
 from pica.rules import rule
 from pica.rules.common import (
     cite_api,
+    cite_call,
+    cite_event,
+    cite_match,
     cite_permission,
     fix_for,
     from_checklist,
@@ -53,6 +56,72 @@ def collected_before_consent(evidence: Evidence) -> Finding:
     """PI collected, or PI permissions requested, before consent."""
     if settled := from_checklist(evidence, "3.1"):
         return settled
+    static = [
+        p
+        for p in evidence.reachable or ()
+        if p.kind == "api" and p.pi_type and not p.gated_by and p.confidence in FIRM
+    ]
+    runtime, trace = evidence.runtime, evidence.trace
+    if runtime is not None and trace is not None:
+        boundary = runtime.first_accept
+        calls = [c for c in runtime.api if c.phase == "before_consent" and c.event.pi_type]
+        sent = [m for m in runtime.matches if m.phase == "before_consent"]
+        asked = [
+            e
+            for e in trace.permissions
+            if e.event == "requested" and (boundary is None or e.t < boundary)
+        ]
+        confirm = (
+            f" This confirms the static finding ({len(static)} pre-UI path(s))."
+            if static
+            else " Static analysis had found no such path (reflection, native or downloaded "
+            "code, or a path it could not resolve)."
+        )
+        if calls or sent or (asked and runtime.first_consent_shown is not None):
+            kinds = sorted(
+                {c.event.pi_type for c in calls if c.event.pi_type} | {m.pi_type for m in sent}
+            )
+            parts = []
+            if calls:
+                parts.append(f"{len(calls)} PI API call(s) ({', '.join(kinds)})")
+            if sent:
+                parts.append(f"{len(sent)} request(s) carrying seeded identifiers")
+            if asked:
+                parts.append(f"{len(asked)} permission request(s)")
+            return Finding(
+                item_id="3.1",
+                verdict=Verdict.VIOLATION,
+                reason="The recording shows "
+                + ", ".join(parts)
+                + " before the user consented."
+                + confirm,
+                cites=tuple(
+                    [cite_call(c) for c in calls[:10]]
+                    + [cite_match(m) for m in sent[:5]]
+                    + [cite_event(e, "requests " + ", ".join(e.permissions)) for e in asked[:5]]
+                ),
+                fix=fix_for("3.1"),
+                evidence_kind="trace",
+                confidence="high",
+            )
+        if boundary is not None:
+            refute = (
+                f" The {len(static)} static pre-UI path(s) were not seen running before consent "
+                "in this recording: the static finding is refuted for this run."
+                if static
+                else ""
+            )
+            return Finding(
+                item_id="3.1",
+                verdict=Verdict.COMPLIANT,
+                reason=f"The recording shows no PI API call, identifier sent or permission request "
+                f"before the user consented at {boundary} ms." + refute,
+                cites=tuple(cite_event(e, f"consent {e.event}") for e in trace.consent[:3]),
+                evidence_kind="trace",
+                confidence="medium",
+                manual_test="Repeat the first run on another device and with the app's other entry "
+                "points (push, widgets); one recording shows one run.",
+            )
     if evidence.reachable is None:
         return inconclusive(
             "3.1",
@@ -128,8 +197,64 @@ def collected_before_consent(evidence: Evidence) -> Finding:
 
 @rule("3.2")
 def collected_after_refusal(evidence: Evidence) -> Finding:
-    return needs_runtime(
-        "3.2", evidence, "Collection after the user refuses can only be observed at run time."
+    reason = "Collection after the user refuses can only be observed at run time."
+    if settled := from_checklist(evidence, "3.2"):
+        return settled
+    runtime, trace = evidence.runtime, evidence.trace
+    refusals = [e for e in trace.consent if e.event in ("declined", "withdrawn")] if trace else []
+    denials = [e for e in trace.permissions if e.event == "denied"] if trace else []
+    if runtime is None or trace is None or not (refusals or denials):
+        return needs_runtime("3.2", evidence, reason)
+    window = int(knowledge.runtime_thresholds()["re_ask"]["window_ms"])
+    after = [
+        c for c in runtime.api if c.phase in ("after_decline", "after_withdraw") and c.event.pi_type
+    ]
+    re_shown = [
+        (r, e)
+        for r in refusals
+        for e in trace.consent
+        if e.event == "shown" and r.t < e.t <= r.t + window
+    ]
+    re_asked = [
+        (d, e)
+        for d in denials
+        for e in trace.permissions
+        if e.event == "requested"
+        and d.t < e.t <= d.t + window
+        and set(d.permissions) & set(e.permissions)
+    ]
+    if after or re_shown or re_asked:
+        parts = []
+        if after:
+            parts.append(f"{len(after)} PI API call(s) after the user declined or withdrew consent")
+        if re_shown:
+            parts.append("the consent dialog shown again within "
+                         f"{window // 3_600_000} h of a refusal")  # fmt: skip
+        if re_asked:
+            parts.append("a denied permission requested again within "
+                         f"{window // 3_600_000} h")  # fmt: skip
+        cites = [cite_call(c) for c in after[:10]]
+        for refusal, again in (re_shown + re_asked)[:5]:
+            cites.append(cite_event(refusal, f"refused ({refusal.event})"))
+            cites.append(cite_event(again, f"asked again ({again.event})"))
+        return Finding(
+            item_id="3.2",
+            verdict=Verdict.VIOLATION,
+            reason="The recording shows " + "; ".join(parts) + ".",
+            cites=tuple(cites),
+            fix=fix_for("3.2"),
+            evidence_kind="trace",
+            confidence="high",
+        )
+    return Finding(
+        item_id="3.2",
+        verdict=Verdict.COMPLIANT,
+        reason=f"After {len(refusals) + len(denials)} refusal(s) the recording shows no PI "
+        f"collected and no consent or permission asked again within {window // 3_600_000} h.",
+        cites=tuple(cite_event(e, f"refused ({e.event})") for e in (refusals + denials)[:5]),
+        evidence_kind="trace",
+        confidence="medium",
+        manual_test="Refuse, relaunch the app over the following days and watch for new prompts.",
     )
 
 
@@ -165,6 +290,45 @@ def beyond_authorised_scope(evidence: Evidence) -> Finding:
 
 @rule("3.4")
 def consent_by_default(evidence: Evidence) -> Finding:
+    if settled := from_checklist(evidence, "3.4"):
+        return settled
+    trace = evidence.trace
+    shown = [e for e in trace.consent if e.event == "shown"] if trace else []
+    prechecked = [e for e in shown if e.checkbox_prechecked]
+    screens = [u for u in trace.ui if u.checked_boxes] if trace else []
+    if prechecked or screens:
+        return Finding(
+            item_id="3.4",
+            verdict=Verdict.VIOLATION,
+            reason="The consent screen comes with the agreement box already checked.",
+            cites=tuple(
+                [
+                    cite_event(e, f"consent shown, box pre-checked: {e.text[:120]}")
+                    for e in prechecked
+                ]
+                + [
+                    Cite(
+                        text=f"{u.t} ms: screen {u.screen}: checked on arrival: "
+                        + ", ".join(u.checked_boxes[:3]),
+                        source=u.source or f"line {u.line}",
+                        artifact=u.screen,
+                    )
+                    for u in screens[:3]
+                ]
+            ),
+            fix=fix_for("3.4"),
+            evidence_kind="trace",
+            confidence="high",
+        )
+    if any(e.checkbox_prechecked is False for e in shown):
+        return Finding(
+            item_id="3.4",
+            verdict=Verdict.COMPLIANT,
+            reason="The recorded consent screen's agreement box was not checked in advance.",
+            cites=tuple(cite_event(e, "consent shown, box not pre-checked") for e in shown[:3]),
+            evidence_kind="trace",
+            confidence="medium",
+        )
     return needs_person(
         "3.4", evidence, "A pre-checked 'I agree' box is seen on the consent screen by a tester."
     )
@@ -172,10 +336,53 @@ def consent_by_default(evidence: Evidence) -> Finding:
 
 @rule("3.5")
 def permission_settings_changed(evidence: Evidence) -> Finding:
-    return needs_person(
-        "3.5",
-        evidence,
-        "Permission settings reset after an update are checked by a tester across versions.",
+    if settled := from_checklist(evidence, "3.5"):
+        return settled
+    trace = evidence.trace
+    updates = [e for e in trace.lifecycle if e.event == "update"] if trace else []
+    if trace is None or not updates:
+        return needs_person(
+            "3.5",
+            evidence,
+            "Permission settings reset after an update are checked by a tester across versions.",
+        )
+    update = updates[0]
+    state: dict[str, str] = {}
+    for e in trace.permissions:
+        if e.t < update.t and e.event in ("granted", "denied"):
+            state.update(dict.fromkeys(e.permissions, e.event))
+    asked: set[str] = set()
+    flipped = []
+    for e in trace.permissions:
+        if e.t < update.t:
+            continue
+        if e.event == "requested":
+            asked.update(e.permissions)
+        elif e.event == "granted":
+            flipped += [
+                (p, e) for p in e.permissions if state.get(p) == "denied" and p not in asked
+            ]
+    if flipped:
+        return Finding(
+            item_id="3.5",
+            verdict=Verdict.VIOLATION,
+            reason="After the update at "
+            f"{update.t} ms, permission(s) the user had denied are granted without being asked: "
+            + ", ".join(sorted({p for p, _e in flipped}))
+            + ".",
+            cites=(cite_event(update, "app updated"),)
+            + tuple(cite_event(e, f"{p} granted, no request") for p, e in flipped[:5]),
+            fix=fix_for("3.5"),
+            evidence_kind="trace",
+            confidence="high",
+        )
+    return Finding(
+        item_id="3.5",
+        verdict=Verdict.COMPLIANT,
+        reason=f"Across the update at {update.t} ms no denied permission changed without a request.",
+        cites=(cite_event(update, "app updated"),),
+        evidence_kind="trace",
+        confidence="medium",
     )
 
 

@@ -11,6 +11,7 @@ from pica.report import Cite, Finding, Verdict
 from pica.rules import rule
 from pica.rules.common import (
     cite_api,
+    cite_event,
     cite_permission,
     fix_for,
     from_checklist,
@@ -125,7 +126,50 @@ def new_function_beyond_consent(evidence: Evidence) -> Finding:
 
 @rule("4.4")
 def collection_too_frequent(evidence: Evidence) -> Finding:
-    return needs_runtime("4.4", evidence, "Collection frequency is measured in a runtime trace.")
+    if settled := from_checklist(evidence, "4.4"):
+        return settled
+    runtime = evidence.runtime
+    if runtime is None or not runtime.frequencies:
+        return needs_runtime(
+            "4.4", evidence, "Collection frequency is measured in a runtime trace."
+        )
+    limit = knowledge.runtime_thresholds()["frequency"]
+    window, most = int(limit["window_ms"]), int(limit["max_calls"])
+    over = [f for f in runtime.frequencies if f.max_in_window > most]
+    if over:
+        return Finding(
+            item_id="4.4",
+            verdict=Verdict.VIOLATION,
+            reason="PI APIs are called more often than any function needs: "
+            + "; ".join(
+                f"{f.api} by {f.party} {f.max_in_window} times within {f.window_ms // 1000} s"
+                for f in over[:5]
+            )
+            + f" (limit {most} per {window // 1000} s).",
+            cites=tuple(
+                Cite(
+                    text=f"{f.api} by {f.party}: {f.max_in_window} calls within "
+                    f"{f.window_ms // 1000} s, {f.count} in the whole recording",
+                    source="trace lines " + ", ".join(map(str, f.lines[:20])),
+                    artifact="trace",
+                    logical=f.api,
+                )
+                for f in over[:10]
+            ),
+            fix=fix_for("4.4"),
+            evidence_kind="trace",
+            confidence="medium",
+        )
+    busiest = max(runtime.frequencies, key=lambda f: f.max_in_window)
+    return Finding(
+        item_id="4.4",
+        verdict=Verdict.COMPLIANT,
+        reason=f"No PI API is called more than {most} times within {window // 1000} s in the "
+        f"recording (busiest: {busiest.api} by {busiest.party}, {busiest.max_in_window}).",
+        evidence_kind="trace",
+        confidence="low",
+        manual_test="Record longer, in the background too: one recording shows one session.",
+    )
 
 
 def _weak_purposes() -> re.Pattern[str]:
@@ -194,8 +238,46 @@ def forced_for_improvement(evidence: Evidence) -> Finding:
 
 @rule("4.6")
 def bundled_permissions(evidence: Evidence) -> Finding:
-    return needs_runtime(
-        "4.6",
-        evidence,
-        "Whether several permissions are demanded at once, with no use otherwise, is seen at run time.",
+    reason = (
+        "Whether several permissions are demanded at once, with no use otherwise, is seen at "
+        "run time."
+    )
+    if settled := from_checklist(evidence, "4.6"):
+        return settled
+    trace = evidence.trace
+    requests = [e for e in trace.permissions if e.event == "requested"] if trace else []
+    if trace is None or not requests:
+        return needs_runtime("4.6", evidence, reason)
+    limit = knowledge.runtime_thresholds()["bundled_permissions"]
+    launches = [e.t for e in trace.lifecycle if e.event in ("launch", "relaunch")] or [0]
+    early = [
+        e for e in requests if any(0 <= e.t - t <= int(limit["launch_window_ms"]) for t in launches)
+    ]
+    bundles: list[list] = []
+    for e in early:
+        if bundles and e.t - bundles[-1][0].t <= int(limit["at_once_window_ms"]):
+            bundles[-1].append(e)
+        else:
+            bundles.append([e])
+    worst = max(bundles, key=lambda b: len({p for e in b for p in e.permissions}), default=[])
+    asked = sorted({p for e in worst for p in e.permissions})
+    if len(asked) >= int(limit["min_permissions"]):
+        return Finding(
+            item_id="4.6",
+            verdict=Verdict.VIOLATION,
+            reason=f"{len(asked)} permissions are requested at once within "
+            f"{int(limit['launch_window_ms']) // 1000} s of launch, before any function needs "
+            "them: " + ", ".join(asked) + ".",
+            cites=tuple(cite_event(e, "requests " + ", ".join(e.permissions)) for e in worst[:5]),
+            fix=fix_for("4.6"),
+            evidence_kind="trace",
+            confidence="medium",
+        )
+    return Finding(
+        item_id="4.6",
+        verdict=Verdict.COMPLIANT,
+        reason=f"The recording shows {len(requests)} permission request(s), none bundled at launch.",
+        cites=tuple(cite_event(e, "requests " + ", ".join(e.permissions)) for e in requests[:3]),
+        evidence_kind="trace",
+        confidence="medium",
     )

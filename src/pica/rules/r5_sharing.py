@@ -6,6 +6,7 @@ from pica.evidence import Evidence
 from pica.report import Cite, Finding, Verdict
 from pica.rules import rule
 from pica.rules.common import (
+    cite_match,
     fix_for,
     from_checklist,
     inconclusive,
@@ -20,6 +21,33 @@ def sdk_collects_before_consent(evidence: Evidence) -> Finding:
     """The client gives PI to third parties (embedded SDKs) without consent."""
     if settled := from_checklist(evidence, "5.1"):
         return settled
+    runtime = evidence.runtime
+    if runtime is not None and runtime.matches:
+        consistency = evidence.consistency
+        hidden = {s.sdk_id for s in consistency.sdks if not s.disclosed} if consistency else set()
+        third = [m for m in runtime.matches if m.party not in ("app", "unknown")]
+        early = [m for m in third if m.phase == "before_consent"]
+        secret = [m for m in third if m.party in hidden]
+        if early or secret:
+            parts = []
+            if early:
+                parties = sorted({m.party for m in early})
+                parts.append(f"before consent to {', '.join(parties)}")
+            if secret:
+                parts.append(f"to {', '.join(sorted({m.party for m in secret}))}, which the policy "
+                             "does not name")  # fmt: skip
+            return Finding(
+                item_id="5.1",
+                verdict=Verdict.VIOLATION,
+                reason="Seeded identifiers of the device are sent to third parties "
+                + " and ".join(parts)
+                + ".",
+                cites=tuple(cite_match(m) for m in (early + secret)[:10]),
+                searched=(consistency.searched,) if secret and consistency else (),
+                fix=fix_for("5.1"),
+                evidence_kind="network",
+                confidence="high",
+            )
     if evidence.reachable is not None:
         third = [
             p

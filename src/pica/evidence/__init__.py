@@ -23,6 +23,8 @@ from pica.evidence.apk import (
 )
 from pica.evidence.checklist import ChecklistAnswer
 from pica.evidence.derived import (
+    CategoryProposal,
+    CategorySignal,
     Consistency,
     PiDisclosure,
     ReachablePath,
@@ -42,6 +44,8 @@ from pica.evidence.runtime import Collection, ConsentEvent
 __all__ = [
     "ApiUse",
     "AppInfo",
+    "CategoryProposal",
+    "CategorySignal",
     "ChecklistAnswer",
     "Collection",
     "Component",
@@ -73,7 +77,9 @@ class Evidence:
 
     inputs: dict[str, str] = field(default_factory=dict)  # kind -> file name or URL
     app: AppInfo | None = None
-    category: str | None = None
+    category: str | None = None  # --category: the app type 4.1 is judged against
+    # the type the APK and policy point to, when no --category was given (audit.gather)
+    category_proposal: CategoryProposal | None = None
     permissions: tuple[Permission, ...] = ()
     components: tuple[Component, ...] = ()
     api_uses: tuple[ApiUse, ...] = ()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -324,3 +325,171 @@ def test_rule_text_spot_checks():
 
 def test_loaders_are_cached():
     assert knowledge.taxonomy() is knowledge.taxonomy()
+
+
+# ---------------------------------------------------------------- the 2021 provision itself
+# The provision's text, as published (shared/data/regulations). Read, never skipped: if the
+# file is gone the mapping below can no longer be checked, and that is a failure.
+PROVISION = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "regulations"
+    / "2021_常见类型移动互联网应用程序必要个人信息范围规定.txt"
+)
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+
+
+def _cn_number(s: str) -> int:
+    if "十" not in s:
+        return _CN_DIGITS[s]
+    tens, _, units = s.partition("十")
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
+
+
+def _norm(text: str) -> str:
+    """Whitespace out (the .txt wraps lines mid-word), half-width brackets made full-width."""
+    return re.sub(r"\s+", "", text).replace("(", "（").replace(")", "）")
+
+
+def _provision_types() -> dict[int, tuple[str, str, list[str]]]:
+    """{number: (name, basic function, necessary-PI lines)} from article 5 of the provision."""
+    assert PROVISION.is_file(), f"the 2021 provision's text is missing: {PROVISION}"
+    text = _norm(PROVISION.read_text("utf-8"))
+    article = text[text.index("第五条") : text.index("第六条")]
+    items = re.findall(
+        r"（([一二三四五六七八九十]+)）(\S+?类)，基本功能服务为“(.+?)”，(.+?)"
+        r"(?=（[一二三四五六七八九十]+）\S{2,8}类，|$)",
+        article,
+    )
+    result = {}
+    for number, name, basic, rest in items:
+        lines: list[str] = []
+        if "无须个人信息" not in rest:
+            body = re.sub(r"^必要个人信息(?:为|包括)：", "", rest)
+            lines = [x.strip("；。") for x in re.split(r"(?:^|；)\d+\.", body) if x.strip("；。")]
+        result[_cn_number(number)] = (name, basic, lines)
+    return result
+
+
+def _yaml_lines(c) -> list[str]:
+    if "无须个人信息" in c.necessary_pi_text_zh:
+        return []
+    parts = re.split(r"(?:^|；)\d+\.", _norm(c.necessary_pi_text_zh))
+    return [p.strip("；。") for p in parts if p.strip("；。")]
+
+
+def test_every_type_of_the_provision_is_present_with_its_number_name_and_text():
+    provision = _provision_types()
+    assert sorted(provision) == list(range(1, 40))
+    by_number = {c.number: c for c in app_categories().values()}
+    for number, (name, basic, lines) in provision.items():
+        c = by_number[number]
+        assert c.name_zh == name, number
+        assert _norm(c.basic_function_zh) == basic, number
+        assert _yaml_lines(c) == lines, number
+
+
+# Connectives and punctuation left once the PI words and qualifiers are taken out of a line.
+_GLUE = re.compile(r"[、，；：。（）/和及或等的]")
+
+
+def test_every_necessary_pi_word_of_the_provision_is_mapped_or_a_reviewed_exception():
+    data = load_data("app_categories.yaml")
+    qualifiers = data["provision_qualifiers"]
+    exceptions = {(e["type"], e["word"]): e["reason"] for e in data["unmapped_pi_words"]}
+    assert all(reason.strip() for reason in exceptions.values())
+    tax = taxonomy()
+    provision = _provision_types()
+    nulls = set()
+    for c in app_categories().values():
+        lines = provision[c.number][2]
+        words = dict(c.necessary_pi_words)
+        # every key is the provision's own wording for this type
+        for word in words:
+            assert any(word in line for line in lines), (c.id, word)
+        # nothing of a line is left unread once its PI words and qualifiers are taken out
+        for line in lines:
+            rest = line
+            for w in sorted([*words, *qualifiers], key=len, reverse=True):
+                rest = rest.replace(w, "|")
+            assert _GLUE.sub("", rest.replace("|", "")) == "", (c.id, line, rest)
+        # the ids of the words are exactly the type's necessary_pi
+        mapped = {v for v in words.values() if v is not None}
+        assert mapped == set(c.necessary_pi), (c.id, mapped ^ set(c.necessary_pi))
+        assert mapped <= set(tax), c.id
+        nulls |= {(c.id, w) for w, v in words.items() if v is None}
+        if not lines:
+            assert words == {} and c.necessary_pi == (), c.id
+    # an unmapped word is one the reviewed exceptions table explains, and vice versa
+    assert nulls == set(exceptions)
+
+
+def test_necessary_pi_word_spot_checks():
+    cats = app_categories()
+    assert (
+        dict(cats["instant_messaging"].necessary_pi_words)["即时通信联系人账号列表"]
+        == "friend_list"
+    )
+    assert dict(cats["mobile_banking"].necessary_pi_words)["银行预留移动电话号码"] == "bank_card"
+    assert dict(cats["transport_ticketing"].necessary_pi_words)["座位号"] == "travel_itinerary"
+    assert dict(cats["performance_ticketing"].necessary_pi_words)["座位号"] is None
+
+
+# ---------------------------------------------------------------- app type signals
+KINDS = {"label", "package", "policy_title", "policy_text", "sdk", "sdk_category", "permission",
+         "component"}  # fmt: skip
+
+
+def test_app_type_signals_cover_the_39_types_and_reference_real_things():
+    from pica.knowledge.sdks import catalog, catalog_by_id
+
+    s = knowledge.app_type_signals()
+    assert set(s.types) == set(app_categories())
+    assert 0 < s.threshold < 1 and s.policy_text_min_count >= 1
+    assert set(s.weights) == KINDS and all(w > 0 for w in s.weights.values())
+    assert set(s.caps) == {"name", "policy_text", "sdk", "permission", "component"}
+    sdk_ids, sdk_categories = set(catalog_by_id()), {e.category for e in catalog()}
+    for type_id, t in s.types.items():
+        assert t.names and t.policy_text, type_id
+        for w in (*t.policy_text, *t.sdks, *t.sdk_categories, *t.permissions, *t.components):
+            assert w.weight > 0 and w.term == w.term.strip(), (type_id, w)
+        assert {w.term for w in t.sdks} <= sdk_ids, type_id
+        assert {w.term for w in t.sdk_categories} <= sdk_categories, type_id
+        for w in t.permissions:
+            assert re.fullmatch(r"[a-z.]+\.permission\.[A-Z_]+", w.term), (type_id, w.term)
+        for w in t.components:
+            assert re.fullmatch(r"android(\.[a-zA-Z]+)+\.[A-Za-z_]+", w.term), (type_id, w.term)
+        words = [word for name in t.names for word in name]
+        assert len(words) == len(set(words)), type_id
+        for word in words:
+            plain = word.removeprefix("=")
+            assert plain and plain == plain.strip(), (type_id, word)
+            if not CJK.search(plain):  # ASCII words are matched on lower-case tokens
+                assert plain == plain.lower() and re.fullmatch(r"[a-z0-9]+", plain), (type_id, word)
+
+
+def test_app_type_signals_leave_out_words_every_policy_uses():
+    generic = {
+        "位置信息",
+        "支付",
+        "日历",
+        "电子邮件",
+        "拍摄",
+        "订单",
+        "手机号",
+        "个人信息",
+        "设备信息",
+    }
+    for type_id, t in knowledge.app_type_signals().types.items():
+        assert not generic & {w.term for w in t.policy_text}, type_id
+
+
+def test_app_type_signals_use_the_provisions_basic_function_words():
+    # spot checks that the provision's own words are among the policy-text signals
+    s = knowledge.app_type_signals().types
+    assert "定位和导航" in {w.term for w in s["map_navigation"].policy_text}
+    assert "网络预约出租汽车" in {w.term for w in s["ride_hailing"].policy_text}
+    assert "清理恶意插件" in {w.term for w in s["security_management"].policy_text}
+    assert "观演场次" in {w.term for w in s["performance_ticketing"].policy_text}
+    assert ["地图", "map", "maps", "ditu"] == list(s["map_navigation"].names[0])

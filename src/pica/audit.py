@@ -11,6 +11,7 @@ from typing import Any
 
 from pica import __version__, knowledge
 from pica.analysis.apk import analyse_apk
+from pica.analysis.category import propose_category
 from pica.analysis.disclosure import compare
 from pica.analysis.versions import compare_versions
 from pica.errors import InputError
@@ -121,6 +122,36 @@ def _version_diff(evidence: Evidence) -> dict[str, Any] | None:
     }
 
 
+def _category_ref(type_id: str) -> dict[str, Any]:
+    c = knowledge.app_categories()[type_id]
+    return {"id": c.id, "number": c.number, "name_zh": c.name_zh, "name_en": c.name_en}
+
+
+def _category_proposal(evidence: Evidence) -> dict[str, Any] | None:
+    """The proposed app type, whether 4.1 used it, and every signal behind it and its rival."""
+    p = evidence.category_proposal
+    if p is None or evidence.category:
+        return None
+    runner_up = None
+    if p.runner_up:
+        runner_up = {
+            **_category_ref(p.runner_up),
+            "confidence": p.runner_up_confidence,
+            "score": p.runner_up_score,
+            "signals": [dataclasses.asdict(s) for s in p.runner_up_signals],
+        }
+    return {
+        **_category_ref(p.category),
+        "confidence": p.confidence,
+        "threshold": p.threshold,
+        "score": p.score,
+        # the rule judges 4.1 against it: confident, an APK to judge, no checklist answer
+        "used": p.confident and evidence.has_apk and evidence.checklist_for("4.1") is None,
+        "signals": [dataclasses.asdict(s) for s in p.signals],
+        "runner_up": runner_up,
+    }
+
+
 def check_category(category: str | None) -> str | None:
     if category is None:
         return None
@@ -187,6 +218,11 @@ def gather(
             evidence.sdks,
             evidence.reachable,
         )
+    if evidence.category is None:  # --category wins; without it, propose one (never silently)
+        step("app type")
+        evidence.category_proposal = propose_category(
+            evidence.app, evidence.components, evidence.sdks, evidence.permissions, evidence.policy
+        )
     return evidence
 
 
@@ -225,10 +261,7 @@ def _input_rows(evidence: Evidence) -> list[dict[str, Any]]:
 def build_report(evidence: Evidence) -> Report:
     """Judge every item and wrap the findings with what a reader needs to check them."""
     findings = run_rules(evidence)
-    category = None
-    if evidence.category:
-        c = knowledge.app_categories()[evidence.category]
-        category = {"id": c.id, "number": c.number, "name_zh": c.name_zh, "name_en": c.name_en}
+    category = _category_ref(evidence.category) if evidence.category else None
     policy_summary = None
     if evidence.policy is not None:
         policy_summary = {
@@ -255,6 +288,7 @@ def build_report(evidence: Evidence) -> Report:
         findings=findings,
         app=dataclasses.asdict(evidence.app) if evidence.app else None,
         category=category,
+        category_proposal=_category_proposal(evidence),
         permissions=[
             {
                 "name": p.name,

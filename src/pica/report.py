@@ -64,6 +64,9 @@ class Report:
     findings: list[Finding]
     app: dict[str, Any] | None = None
     category: dict[str, Any] | None = None
+    # Without --category: the app type proposed from the APK and policy, its confidence and
+    # signals, and whether 4.1 was judged against it ("used").
+    category_proposal: dict[str, Any] | None = None
     permissions: list[dict[str, Any]] = field(default_factory=list)
     sdks: list[dict[str, Any]] = field(default_factory=list)
     pi_by_party: dict[str, dict[str, list[str]]] = field(default_factory=dict)

@@ -24,6 +24,8 @@ from pica.evidence.apk import (
 from pica.evidence.checklist import ChecklistAnswer
 from pica.evidence.derived import (
     ApiFrequency,
+    CategoryProposal,
+    CategorySignal,
     Change,
     Consistency,
     IdentifierMatch,
@@ -66,6 +68,8 @@ __all__ = [
     "ApiUse",
     "AppInfo",
     "Change",
+    "CategoryProposal",
+    "CategorySignal",
     "ChecklistAnswer",
     "Component",
     "Consistency",
@@ -96,7 +100,9 @@ class Evidence:
 
     inputs: dict[str, str] = field(default_factory=dict)  # kind -> file name or URL
     app: AppInfo | None = None
-    category: str | None = None
+    category: str | None = None  # --category: the app type 4.1 is judged against
+    # the type the APK and policy point to, when no --category was given (audit.gather)
+    category_proposal: CategoryProposal | None = None
     permissions: tuple[Permission, ...] = ()
     components: tuple[Component, ...] = ()
     api_uses: tuple[ApiUse, ...] = ()

@@ -158,3 +158,37 @@ class RuntimeAnalysis:
     first_accept: int | None
     first_decline: int | None
     first_withdraw: int | None
+
+
+@dataclass(frozen=True)
+class CategorySignal:
+    """One fact that points the app to an app type, phrased so a reviewer can check it."""
+
+    kind: str  # name | policy_text | sdk | permission | component
+    text: str  # 'label "百度地图" contains 地图', 'SDK amap (maps_location)'
+    weight: float
+    source: str  # where to find it: manifest element, SDK detection signal, policy span
+
+
+@dataclass(frozen=True)
+class CategoryProposal:
+    """The app type (of the 39 of the 2021 provisions) the APK and policy point to, when no
+    ``--category`` was given (made in ``pica.analysis.category``).
+
+    ``confidence`` is the best type's share of the evidence (see the analysis module); item 4.1
+    is judged against ``category`` only when it reaches ``threshold``.
+    """
+
+    category: str  # app type id
+    confidence: float  # in [0, 1], rounded to 2 decimals
+    threshold: float
+    score: float  # the type's summed (capped) weights
+    signals: tuple[CategorySignal, ...]  # those that point to ``category``
+    runner_up: str | None = None  # the next best type, None when no other type scored
+    runner_up_confidence: float = 0.0
+    runner_up_score: float = 0.0
+    runner_up_signals: tuple[CategorySignal, ...] = ()
+
+    @property
+    def confident(self) -> bool:
+        return self.confidence >= self.threshold

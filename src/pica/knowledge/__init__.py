@@ -64,6 +64,40 @@ class AppCategory:
     necessary_pi: tuple[str, ...]  # taxonomy ids
     necessary_pi_text_zh: str  # the provision's own words
     source: str
+    # each PI word of the provision's lines and its taxonomy id (None: no id, see the file)
+    necessary_pi_words: tuple[tuple[str, str | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class Weighted:
+    """A term (word, SDK id, permission, intent action…) and the weight it adds to a type."""
+
+    term: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class TypeSignals:
+    """What points an app to one of the 39 types (``data/app_type_signals.yaml``)."""
+
+    type_id: str
+    names: tuple[tuple[str, ...], ...]  # one name: its synonyms (weight: where it is found)
+    policy_text: tuple[Weighted, ...]
+    sdks: tuple[Weighted, ...]  # SDK catalog ids
+    sdk_categories: tuple[Weighted, ...]  # SDK catalog categories
+    permissions: tuple[Weighted, ...]  # full permission names
+    components: tuple[Weighted, ...]  # intent-filter actions and categories
+
+
+@dataclass(frozen=True)
+class AppTypeScoring:
+    """How signals are weighed into a proposal, and the confidence it must reach to be used."""
+
+    threshold: float
+    policy_text_min_count: int
+    weights: dict[str, float]  # default weight per kind (label, package, sdk…)
+    caps: dict[str, float]  # most one kind may add to one type
+    types: dict[str, TypeSignals]
 
 
 @dataclass(frozen=True)
@@ -152,6 +186,7 @@ def app_categories() -> dict[str, AppCategory]:
             necessary_pi=_tuple(e.get("necessary_pi")),
             necessary_pi_text_zh=e.get("necessary_pi_text_zh", ""),
             source=e["source"],
+            necessary_pi_words=tuple((e.get("necessary_pi_words") or {}).items()),
         )
         for e in load_data("app_categories.yaml")["categories"]
     }
@@ -261,3 +296,46 @@ def runtime_thresholds() -> dict[str, dict[str, Any]]:
     """Limits for the runtime items 3.2, 4.4 and 4.6 (``data/runtime_thresholds.yaml``)."""
     data = load_data("runtime_thresholds.yaml")
     return {k: v for k, v in data.items() if isinstance(v, dict)}
+
+
+def _weighted(entries: Any, default: float, prefix: str = "") -> tuple[Weighted, ...]:
+    """A list of terms, each a plain string (the kind's default weight) or {term: weight};
+    ``prefix`` is put before terms without a dot (permission short names)."""
+    result = []
+    for entry in entries or ():
+        if isinstance(entry, dict):
+            ((term, weight),) = entry.items()
+        else:
+            term, weight = entry, default
+        term = str(term)
+        if prefix and "." not in term:
+            term = prefix + term
+        result.append(Weighted(term=term, weight=float(weight)))
+    return tuple(result)
+
+
+@cache
+def app_type_signals() -> AppTypeScoring:
+    """The reviewed signals of the 39 app types and how they are scored."""
+    data = load_data("app_type_signals.yaml")
+    scoring = data["scoring"]
+    w = {k: float(v) for k, v in scoring["weights"].items()}
+    types = {
+        type_id: TypeSignals(
+            type_id=type_id,
+            names=tuple(tuple(str(word) for word in name) for name in entry.get("names") or ()),
+            policy_text=_weighted(entry.get("policy_text"), w["policy_text"]),
+            sdks=_weighted(entry.get("sdks"), w["sdk"]),
+            sdk_categories=_weighted(entry.get("sdk_categories"), w["sdk_category"]),
+            permissions=_weighted(entry.get("permissions"), w["permission"], "android.permission."),
+            components=_weighted(entry.get("components"), w["component"]),
+        )
+        for type_id, entry in data["types"].items()
+    }
+    return AppTypeScoring(
+        threshold=float(scoring["threshold"]),
+        policy_text_min_count=int(scoring["policy_text_min_count"]),
+        weights=w,
+        caps={k: float(v) for k, v in scoring["caps"].items()},
+        types=types,
+    )

@@ -180,6 +180,57 @@ def _list(values: Iterable[Any], mono: bool = False) -> str:
     return '<ul class="plain">' + "".join(f"<li{cls}>{_e(v)}</li>" for v in items) + "</ul>"
 
 
+def _names(entry: Mapping[str, Any]) -> str:
+    """ "中文名 / English name (id)" of an app type, escaped."""
+    name = " / ".join(x for x in (text(entry.get("name_zh")), text(entry.get("name_en"))) if x)
+    return f'{_e(name)} <span class="mono muted">({_e(entry.get("id"))})</span>'
+
+
+def _cleared(p: Mapping[str, Any]) -> bool:
+    """Whether a proposal's confidence reaches its threshold (False if either is not a number)."""
+    try:
+        return float(p.get("confidence")) >= float(p.get("threshold"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def _proposal(report: Report) -> str:
+    """The app type proposed without --category: assumed for 4.1 or not, and why."""
+    p = report.category_proposal
+    if not p:
+        return ""
+    conf, threshold = text(p.get("confidence")), text(p.get("threshold"))
+    if p.get("used"):
+        label = _bi("假定类型", "Assumed type")
+        detail = (
+            f"置信度 confidence {conf} ≥ {threshold}；第4.1项据此判定 item 4.1 judged against it"
+        )
+    elif _cleared(p):
+        label = _bi("未采用", "Not used")
+        detail = (
+            f"置信度 confidence {conf} ≥ {threshold}，第4.1项未据此判定（无APK或已有核查答案） "
+            "item 4.1 not judged against it (no APK, or a checklist answer settled it)"
+        )
+    else:
+        label = _bi("未假定（置信度低于阈值）", "Not assumed: confidence below threshold")
+        detail = (
+            f"最可能 best guess, 置信度 confidence {conf} < {threshold}；"
+            "第4.1项需 --category item 4.1 needs --category"
+        )
+    signals = [
+        f"{text(s.get('text'))} (+{text(s.get('weight'))})"
+        for s in p.get("signals") or []
+        if isinstance(s, Mapping)
+    ]
+    out = f"<strong>{label}</strong>: {_names(p)} — {_e(detail)}"
+    out += f"<br>{_bi('依据', 'Signals')}:" + _list(signals)
+    runner = p.get("runner_up")
+    if isinstance(runner, Mapping):
+        out += f"{_bi('次选', 'Runner-up')}: {_names(runner)} "
+        out += _e(f"置信度 confidence {text(runner.get('confidence'))}")
+    return out
+
+
 def _header(report: Report) -> str:
     app = report.app or {}
     category = report.category or {}
@@ -208,6 +259,7 @@ def _header(report: Report) -> str:
         ),
         ("文件", "File", _e(app.get("file_name"))),
         ("应用类型", "App type (2021 provisions)", cat_html),
+        ("推定类型", "Proposed app type", _proposal(report)),
     ]
     for zh, en, key in (
         ("最低SDK版本", "minSdkVersion", "min_sdk"),

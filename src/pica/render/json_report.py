@@ -25,6 +25,7 @@ _TOP_ORDER = (
     "generated_at",
     "app",
     "category",
+    "category_proposal",
     "inputs",
     "counts",
     "category_summary",

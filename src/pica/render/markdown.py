@@ -125,6 +125,54 @@ def _mapping(title: str, data: Mapping[str, Any] | None) -> list[str]:
     return [f"## {title}", ""] + _kv((md(k), v) for k, v in data.items())
 
 
+def _type_name(entry: Mapping[str, Any]) -> str:
+    name = " / ".join(x for x in (text(entry.get("name_zh")), text(entry.get("name_en"))) if x)
+    return f"{name} ({text(entry.get('id'))})"
+
+
+def _cleared(p: Mapping[str, Any]) -> bool:
+    """Whether a proposal's confidence reaches its threshold (False if either is not a number)."""
+    try:
+        return float(p.get("confidence")) >= float(p.get("threshold"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def _proposal(report: Report) -> str:
+    """The app type proposed without --category, in one line: assumed for 4.1 or not, and why
+    (plain text; the caller escapes it)."""
+    p = report.category_proposal
+    if not p:
+        return ""
+    conf, threshold = text(p.get("confidence")), text(p.get("threshold"))
+    if p.get("used"):
+        head = (
+            f"假定类型 Assumed type: {_type_name(p)} (置信度 confidence {conf} ≥ {threshold}；"
+            "第4.1项据此判定 item 4.1 judged against it)"
+        )
+    elif _cleared(p):
+        head = (
+            f"未采用 Not used: {_type_name(p)} (置信度 confidence {conf} ≥ {threshold}，"
+            "第4.1项未据此判定 item 4.1 not judged against it: no APK, or a checklist answer)"
+        )
+    else:
+        head = (
+            "未假定 Not assumed: confidence below threshold — 最可能 best guess "
+            f"{_type_name(p)} (置信度 confidence {conf} < {threshold}；"
+            "第4.1项需 --category item 4.1 needs --category)"
+        )
+    signals = "; ".join(
+        f"{text(s.get('text'))} (+{text(s.get('weight'))})"
+        for s in p.get("signals") or []
+        if isinstance(s, Mapping)
+    )
+    out = f"{head}; 依据 signals: {signals or '—'}"
+    runner = p.get("runner_up")
+    if isinstance(runner, Mapping):
+        out += f"; 次选 runner-up: {_type_name(runner)} {text(runner.get('confidence'))}"
+    return out
+
+
 def render_markdown(report: Report, catalog: Catalog | None = None) -> bytes:
     item_rows = rows(report, catalog)
     app = report.app or {}
@@ -145,6 +193,7 @@ def render_markdown(report: Report, catalog: Catalog | None = None) -> bytes:
                 ("SHA-256", app.get("sha256")),
                 ("文件 File", app.get("file_name")),
                 ("应用类型 App type", cat_name),
+                ("推定类型 Proposed app type", _proposal(report)),
                 ("生成时间 Generated", report.generated_at),
                 ("工具 Tool", f"pica {report.tool_version}"),
             ]

@@ -6,7 +6,7 @@ import dataclasses
 import re
 
 from pica import knowledge
-from pica.evidence import Evidence, PolicyStatement
+from pica.evidence import CategoryProposal, Evidence, PolicyStatement, Searched
 from pica.report import Cite, Finding, Verdict
 from pica.rules import rule
 from pica.rules.common import (
@@ -25,25 +25,91 @@ from pica.rules.common import (
 from pica.rules.policy_cites import cite_texts, judgement_pattern, policy_finding, searched_policy
 
 
+def _type_name(type_id: str) -> str:
+    c = knowledge.app_categories()[type_id]
+    return f"{c.name_zh} ({c.name_en})"
+
+
+def _signal_cites(proposal: CategoryProposal, limit: int = 8) -> list[Cite]:
+    """The facts an app-type proposal rests on, one cite each (strongest first)."""
+    return [
+        Cite(text=f"app type signal: {s.text}", source=s.source, logical=proposal.category)
+        for s in proposal.signals[:limit]
+    ]
+
+
+def _signals_text(proposal: CategoryProposal, limit: int = 4) -> str:
+    shown = [s.text for s in proposal.signals[:limit]]
+    more = len(proposal.signals) - len(shown)
+    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+
+
+def _searched_types(evidence: Evidence) -> Searched:
+    """What was looked at for an app type when nothing pointed to any."""
+    where = ["label", "package name", "manifest components", "detected SDKs", "permissions"]
+    if evidence.policy is not None:
+        where.append("the policy's title and text")
+    return Searched(
+        what="signals of any of the 39 app types of the 2021 provisions",
+        terms=("地图", "外卖", "bank", "android.view.InputMethod", "amap", "防沉迷"),
+        patterns=("knowledge/data/app_type_signals.yaml",),
+        input="apk",
+        scope=", ".join(where),
+        source=evidence.inputs.get("apk", ""),
+    )
+
+
 @rule("4.1")
 def unrelated_pi(evidence: Evidence) -> Finding:
-    """PI reached by permissions or APIs that the app's category does not need."""
+    """PI reached by permissions or APIs that the app's category does not need.
+
+    The category is ``--category``; without it, the type proposed from the APK and policy
+    (``evidence.category_proposal``) when its confidence clears the threshold, said so in the
+    reason and cited, with the finding's confidence at most low."""
     if settled := from_checklist(evidence, "4.1"):
         return settled
     if not evidence.has_apk:
         return inconclusive(
             "4.1", "The PI an app reaches is read from the APK, which was not given.", evidence
         )
-    if not evidence.category:
+    proposal = evidence.category_proposal
+    assumed: CategoryProposal | None = None
+    if evidence.category:
+        category_id = evidence.category
+    elif proposal is not None and proposal.confident:
+        category_id, assumed = proposal.category, proposal
+    else:
+        ask = (
+            "give --category with one of the 39 types of the 2021 provisions (pica categories "
+            "lists them)."
+        )
+        if proposal is None:
+            finding = inconclusive(
+                "4.1",
+                "Necessity is judged against the app's type, and nothing in the APK or policy "
+                f"points to any of the 39 types: {ask}",
+                evidence,
+                missing=("the app category (--category)",),
+                evidence_kind="static",
+            )
+            return dataclasses.replace(finding, searched=(_searched_types(evidence),))
+        runner_up = (
+            f"; runner-up {_type_name(proposal.runner_up)} at {proposal.runner_up_confidence:.2f}"
+            if proposal.runner_up
+            else ""
+        )
         return inconclusive(
             "4.1",
-            "Necessity is judged against the app's category: give --category with one of the 39 "
-            "types of the 2021 provisions (pica categories lists them).",
+            f"Necessity is judged against the app's type. The best guess is "
+            f"{_type_name(proposal.category)} with confidence {proposal.confidence:.2f}, below "
+            f"the {proposal.threshold:.2f} needed to assume it (from: {_signals_text(proposal)}"
+            f"{runner_up}): {ask}",
             evidence,
+            cites=_signal_cites(proposal),
             missing=("the app category (--category)",),
             evidence_kind="static",
         )
-    category = knowledge.app_categories()[evidence.category]
+    category = knowledge.app_categories()[category_id]
     needed = set(category.necessary_pi)
     reached: dict[str, list[Cite]] = {}
     for perm in evidence.permissions:
@@ -64,28 +130,39 @@ def unrelated_pi(evidence: Evidence) -> Finding:
         source=category.source,
         logical=category.id,
     )
+    cites = [basis]
+    prefix, confidence = "", "medium"
+    if assumed is not None:
+        prefix = (
+            f"Judged against the assumed type {_type_name(category.id)} (confidence "
+            f"{assumed.confidence:.2f} ≥ {assumed.threshold:.2f}, from: {_signals_text(assumed)}); "
+            "give --category to override. "
+        )
+        confidence = "low"  # the type itself is a guess from names, SDKs and permissions
+        cites += _signal_cites(assumed)
     if not extra:
         return Finding(
             item_id="4.1",
             verdict=Verdict.COMPLIANT,
-            reason=f"Every PI type the app's permissions and code reach is within the necessary PI "
-            f"of category {category.name_zh} ({category.name_en}).",
-            cites=(basis,),
+            reason=f"{prefix}Every PI type the app's permissions and code reach is within the "
+            f"necessary PI of category {category.name_zh} ({category.name_en}).",
+            cites=tuple(cites),
             evidence_kind="static",
-            confidence="medium",
+            confidence=confidence,
         )
-    cites = [basis]
     for pi in extra:
         cites += [c for c in reached[pi][:3] if c not in cites]  # a permission reaches several
     return Finding(
         item_id="4.1",
         verdict=Verdict.VIOLATION,
-        reason=f"The app reaches {len(extra)} PI type(s) outside the necessary PI of category "
-        f"{category.name_zh} ({category.name_en}): " + ", ".join(pi_label(p) for p in extra) + ".",
+        reason=f"{prefix}The app reaches {len(extra)} PI type(s) outside the necessary PI of "
+        f"category {category.name_zh} ({category.name_en}): "
+        + ", ".join(pi_label(p) for p in extra)
+        + ".",
         cites=tuple(cites),
         fix=fix_for("4.1"),
         evidence_kind="static",
-        confidence="medium",
+        confidence=confidence,
     )
 
 

@@ -19,6 +19,7 @@ from pica.extract.trace import (
     schema,
     write_trace,
 )
+from pica.extract.trace.camille import import_camille
 
 ROOT = Path(__file__).resolve().parent.parent
 TRACES = ROOT / "tests" / "fixtures" / "traces"
@@ -472,13 +473,14 @@ def _fixture_objects() -> list[object]:
 
 def test_hand_checks_agree_with_the_schema() -> None:
     validator = _validator()
-    objects = _fixture_objects() + BAD_OBJECTS + ODD_BUT_VALID
-    assert len(objects) > 90
+    camille = import_camille(TRACES / "camille_session.xlsx")
+    objects = _fixture_objects() + camille + BAD_OBJECTS + ODD_BUT_VALID
+    assert len(objects) > 100
     for obj in objects:
         assert (check_event(obj) is None) == validator.is_valid(obj), obj
     for obj in BAD_OBJECTS:
         assert check_event(obj) is not None, obj
-    for obj in ODD_BUT_VALID:
+    for obj in ODD_BUT_VALID + camille:
         assert check_event(obj) is None, obj
 
 

@@ -111,10 +111,21 @@ def test_converted_trace_reads_back(tmp_path: Path) -> None:
     assert trace.duration_ms == 122000
 
 
-def test_libreoffice_conversion_of_camilles_xls_imports_the_same() -> None:
-    # camille_session_soffice.xlsx is camille_session.xls (xlwt, camille's own writer) saved as
-    # .xlsx by LibreOffice: the path the .xls error message recommends
-    assert import_camille(TRACES / "camille_session_soffice.xlsx") == import_camille(SESSION)
+def test_camilles_own_xls_and_its_xlsx_conversion_import_the_same() -> None:
+    # camille_session.xls is written by xlwt, camille's own writer; camille_session_soffice.xlsx
+    # is that file saved as .xlsx by LibreOffice
+    events = import_camille(SESSION)
+    assert import_camille(TRACES / "camille_session.xls") == events
+    assert import_camille(TRACES / "camille_session_soffice.xlsx") == events
+
+
+def test_a_truncated_xls_is_one_clear_error(tmp_path) -> None:
+    data = (TRACES / "camille_session.xls").read_bytes()
+    (tmp_path / "cut.xls").write_bytes(data[: len(data) // 3])
+    with pytest.raises(InputError) as err:
+        import_camille(tmp_path / "cut.xls")
+    assert str(err.value).startswith("cut.xls is not a readable .xls workbook (")
+    assert "\n" not in str(err.value)
 
 
 # ---------------------------------------------------------------- the workbook is wrong
@@ -124,12 +135,6 @@ def test_libreoffice_conversion_of_camilles_xls_imports_the_same() -> None:
     ("name", "message"),
     [
         (
-            "camille_session.xls",
-            "camille_session.xls is an Excel 97-2003 .xls workbook (camille writes that format); "
-            "open it in Excel or LibreOffice and save it as .xlsx (soffice --headless "
-            "--convert-to xlsx camille_session.xls), then import the .xlsx",
-        ),
-        (
             "corrupt_truncated.xlsx",
             "corrupt_truncated.xlsx is not a readable .xlsx workbook (File is not a zip file)",
         ),
@@ -138,8 +143,8 @@ def test_libreoffice_conversion_of_camilles_xls_imports_the_same() -> None:
             "corrupt_sheet.xlsx is not a readable .xlsx workbook "
             "(ParseError: no element found: line 37, column 85)",
         ),
-        ("session.jsonl", "session.jsonl is not an .xlsx workbook (no zip header)"),
-        ("empty.jsonl", "empty.jsonl is not an .xlsx workbook (no zip header)"),
+        ("session.jsonl", "session.jsonl is not an Excel workbook (.xls or .xlsx)"),
+        ("empty.jsonl", "empty.jsonl is not an Excel workbook (.xls or .xlsx)"),
         ("none.xlsx", "camille file none.xlsx not found"),
     ],
 )

@@ -15,9 +15,8 @@ fork adds 返回值; columns are found by their header, so all three read. 时�
 7 May 2024, 09:05:03).
 
 camille writes that sheet with xlwt, i.e. as an Excel 97-2003 ``.xls`` (its docs use
-``-f demo01.xls``). This importer reads ``.xlsx`` only: save camille's file as .xlsx first
-(Excel, or ``soffice --headless --convert-to xlsx FILE.xls``); an .xls gets an ``InputError``
-that says so.
+``-f demo01.xls``); that is read with xlrd, and an ``.xlsx`` (the same sheet saved by Excel or
+LibreOffice) with openpyxl. Both give the same rows.
 """
 
 from __future__ import annotations
@@ -100,15 +99,48 @@ def _load(path: Path, max_bytes: int) -> bytes:
         raise InputError(f"camille file {name} not found") from None
     except OSError as exc:
         raise InputError(f"cannot read camille file {name}: {exc.strerror or exc}") from None
-    if data.startswith(_OLE2):
-        raise InputError(
-            f"{name} is an Excel 97-2003 .xls workbook (camille writes that format); open it in "
-            f"Excel or LibreOffice and save it as .xlsx "
-            f"(soffice --headless --convert-to xlsx {name}), then import the .xlsx"
-        )
-    if not data.startswith(b"PK\x03\x04"):
-        raise InputError(f"{name} is not an .xlsx workbook (no zip header)")
+    if not data.startswith((b"PK\x03\x04", _OLE2)):
+        raise InputError(f"{name} is not an Excel workbook (.xls or .xlsx)")
     return data
+
+
+def _xls_rows(data: bytes, name: str) -> list[tuple[int, dict[str, Any]]]:
+    """The rows of camille's own .xls (Excel 97-2003, as xlwt writes it)."""
+    import xlrd  # only for .xls input
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+    except Exception as exc:  # xlrd raises many types for a broken workbook
+        raise InputError(f"{name} is not a readable .xls workbook ({_why(exc)})") from None
+    try:
+        names = book.sheet_names()
+        order = [SHEET] if SHEET in names else []
+        order += [n for n in names if n != SHEET]
+        for sheet in order:
+            rows = _sheet_rows(_XlsSheet(book.sheet_by_name(sheet)), name)
+            if rows is not None:
+                return rows
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{name} is not a readable .xls workbook ({_why(exc)})") from None
+    finally:
+        book.release_resources()
+    listed = ", ".join(repr(n[:40]) for n in names[:5])
+    raise InputError(
+        f"{name} has no camille sheet (a header row with 时间点 and 行为描述; sheets: {listed})"
+    )
+
+
+class _XlsSheet:
+    """An xlrd sheet with the ``iter_rows(values_only=True, max_col=…)`` openpyxl offers."""
+
+    def __init__(self, sheet: Any) -> None:
+        self.sheet = sheet
+
+    def iter_rows(self, values_only: bool, max_col: int):
+        for r in range(min(self.sheet.nrows, MAX_ROWS + 2)):
+            yield tuple(None if v == "" else v for v in self.sheet.row_values(r, 0, max_col))
 
 
 def _check_zip(data: bytes, name: str) -> None:
@@ -126,6 +158,8 @@ def _check_zip(data: bytes, name: str) -> None:
 
 def _rows(data: bytes, name: str) -> list[tuple[int, dict[str, Any]]]:
     """(Excel row number, {column key: value}) of every non-empty row under camille's header."""
+    if data.startswith(_OLE2):
+        return _xls_rows(data, name)
     _check_zip(data, name)
     try:
         workbook = openpyxl.load_workbook(

@@ -13,12 +13,15 @@ from pica import __version__, knowledge
 from pica.analysis.apk import analyse_apk
 from pica.analysis.category import propose_category
 from pica.analysis.disclosure import compare
+from pica.analysis.runtime import analyse_runtime
 from pica.analysis.versions import compare_versions
 from pica.errors import InputError
 from pica.evidence import ApiUse, Evidence, Permission, TextRef
 from pica.extract.apk import extract as extract_apk
 from pica.extract.checklist import extract as extract_checklist
+from pica.extract.device_profile import read_device_profile
 from pica.extract.policy import extract as extract_policy
+from pica.extract.trace import read_trace
 from pica.report import Report
 from pica.rules import run_rules
 
@@ -176,6 +179,8 @@ def gather(
     progress: Progress | None = None,
     reachability: bool = True,
     checklist: str | os.PathLike[str] | None = None,
+    trace: str | os.PathLike[str] | None = None,
+    device_profile: str | os.PathLike[str] | None = None,
 ) -> Evidence:
     """Run the extractors for the inputs given and assemble the Evidence."""
     step = progress or (lambda _msg: None)
@@ -183,8 +188,15 @@ def gather(
     if checklist is not None:
         evidence.checklist = extract_checklist(checklist)
         evidence.inputs["checklist"] = Path(checklist).name
-    if apk is None and policy is None:
-        raise InputError("nothing to audit: give an APK, a policy, or both")
+    if apk is None and policy is None and trace is None:
+        raise InputError("nothing to audit: give an APK, a policy, a trace, or several")
+    if device_profile is not None:
+        evidence.device_profile = read_device_profile(device_profile)
+        evidence.inputs["device_profile"] = Path(device_profile).name
+    if trace is not None:
+        step("runtime trace")
+        evidence.trace = read_trace(trace)
+        evidence.inputs["trace"] = Path(trace).name
     if apk is not None:
         facts = extract_apk(apk, progress=step)
         derived = analyse_apk(facts, reachability=reachability, progress=step)
@@ -217,6 +229,14 @@ def gather(
             evidence.permissions,
             evidence.sdks,
             evidence.reachable,
+        )
+    if evidence.trace is not None or evidence.network:
+        step("runtime analysis")
+        evidence.runtime = analyse_runtime(
+            evidence.trace,
+            evidence.network,
+            evidence.device_profile,
+            evidence.app.package if evidence.app else None,
         )
     if evidence.category is None:  # --category wins; without it, propose one (never silently)
         step("app type")
@@ -254,6 +274,28 @@ def _input_rows(evidence: Evidence) -> list[dict[str, Any]]:
                 "sha256": "",
                 "size": len(evidence.checklist),
             }
+        )
+    if evidence.trace is not None:
+        t = evidence.trace
+        events = len(t.api) + len(t.consent) + len(t.permissions) + len(t.lifecycle) + len(t.ui)
+        rows.append(
+            {
+                "kind": "trace",
+                "name": evidence.inputs.get("trace", t.name),
+                "sha256": "",
+                "size": events + len(t.net),
+            }  # fmt: skip
+        )
+    for name in evidence.inputs.get("network", "").split(", ") if evidence.network else ():
+        rows.append({"kind": "network", "name": name, "sha256": "", "size": len(evidence.network)})
+    if evidence.device_profile:
+        rows.append(
+            {
+                "kind": "device_profile",
+                "name": evidence.inputs.get("device_profile", ""),
+                "sha256": "",
+                "size": len(evidence.device_profile),
+            }  # fmt: skip
         )
     return rows
 
@@ -353,6 +395,18 @@ def audit(
     category: str | None = None,
     progress: Progress | None = None,
     checklist: str | os.PathLike[str] | None = None,
+    trace: str | os.PathLike[str] | None = None,
+    device_profile: str | os.PathLike[str] | None = None,
 ) -> Report:
-    """Audit an app (APK and/or policy) against all 31 items and return the report."""
-    return build_report(gather(apk, policy, category, progress, checklist=checklist))
+    """Audit an app (APK, policy and/or a runtime trace) against all 31 items."""
+    return build_report(
+        gather(
+            apk,
+            policy,
+            category,
+            progress,
+            checklist=checklist,
+            trace=trace,
+            device_profile=device_profile,
+        )  # fmt: skip
+    )

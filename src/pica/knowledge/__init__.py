@@ -339,3 +339,63 @@ def app_type_signals() -> AppTypeScoring:
         caps={k: float(v) for k, v in scoring["caps"].items()},
         types=types,
     )
+
+
+@dataclass(frozen=True)
+class PermissionGroupWords:
+    group: str  # a permission group of permissions.yaml (LOCATION, CAMERA…)
+    words: tuple[str, ...]  # words of the prompt's message that name it
+
+
+@dataclass(frozen=True)
+class RequestMethod:
+    """An app-side call that raises the runtime-permission prompt (hooked to name the permissions)."""
+
+    class_name: str
+    member: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ConsentUi:
+    """What the recorder looks for on screen (``data/consent_ui.yaml``): the consent dialog's
+    buttons, its checkbox, and Android's runtime-permission prompt."""
+
+    agree: tuple[str, ...]
+    decline: tuple[str, ...]
+    markers: tuple[str, ...]  # a consent dialog shows one of these
+    checkbox_words: tuple[str, ...]
+    prompt_packages: frozenset[str]
+    allow_ids: tuple[str, ...]  # resource-id suffixes, in order of preference
+    deny_ids: tuple[str, ...]
+    message_ids: tuple[str, ...]
+    allow: tuple[str, ...]
+    deny: tuple[str, ...]
+    permission_groups: tuple[PermissionGroupWords, ...]  # in order of precedence
+    request_methods: tuple[RequestMethod, ...]  # app-side calls that raise the prompt
+
+
+@cache
+def consent_ui() -> ConsentUi:
+    data = load_data("consent_ui.yaml")
+    consent, prompt = data["consent"], data["permission_prompt"]
+    return ConsentUi(
+        agree=_tuple(consent["agree"]),
+        decline=_tuple(consent["decline"]),
+        markers=_tuple(consent["markers"]),
+        checkbox_words=_tuple(consent["checkbox_words"]),
+        prompt_packages=frozenset(_tuple(prompt["packages"])),
+        allow_ids=_tuple(prompt["allow_ids"]),
+        deny_ids=_tuple(prompt["deny_ids"]),
+        message_ids=_tuple(prompt["message_ids"]),
+        allow=_tuple(prompt["allow"]),
+        deny=_tuple(prompt["deny"]),
+        permission_groups=tuple(
+            PermissionGroupWords(group=g["group"], words=_tuple(g["words"]))
+            for g in prompt["groups"]
+        ),
+        request_methods=tuple(
+            RequestMethod(class_name=m["class"], member=m["member"], source=m["source"])
+            for m in prompt["request_methods"]
+        ),
+    )

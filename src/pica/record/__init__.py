@@ -1,0 +1,16 @@
+"""The recorder (``pica record``, extra ``pica[device]``): drives an app on a real device or
+emulator through a consent scenario and writes a runtime trace (docs: the trace format).
+
+- ``hooks``: the Frida script, generated from the knowledge base's sensitive-API table.
+- ``scenario``: what to do next, as pure functions over uiautomator XML dumps.
+- ``trace``: the trace writer (``trace.jsonl`` and ``ui-NNN.xml``).
+- ``device``: uiautomator2 and Frida, imported only when a recording starts.
+- ``cli``: ``record_command``, registered on the main app as ``pica record``.
+
+Nothing here imports uiautomator2 or frida at import time.
+"""
+
+from pica.record.hooks import hook_script
+from pica.record.scenario import Action, Limits, Scenario, State, initial_state, step
+
+__all__ = ["Action", "Limits", "Scenario", "State", "hook_script", "initial_state", "step"]

@@ -159,6 +159,13 @@ def audit(
         Path | None,
         typer.Option("--checklist", help="A tester's answers (YAML) for items a person settles."),
     ] = None,
+    trace: Annotated[
+        Path | None, typer.Option("--trace", help="A runtime trace (pica's JSON Lines format).")
+    ] = None,
+    device_profile: Annotated[
+        Path | None,
+        typer.Option("--device-profile", help="JSON: the identifiers seeded on the device."),
+    ] = None,
     demo: Annotated[
         bool, typer.Option("--demo", help="Audit the demo app shipped with pica.")
     ] = False,
@@ -173,7 +180,13 @@ def audit(
     try:
         with _progress(not quiet and err.is_terminal) as step:
             report = run_audit(
-                apk=apk, policy=policy, category=category, progress=step, checklist=checklist
+                apk=apk,
+                policy=policy,
+                category=category,
+                progress=step,
+                checklist=checklist,
+                trace=trace,
+                device_profile=device_profile,
             )
     except InputError as exc:
         _fail(str(exc))
@@ -182,6 +195,43 @@ def audit(
     if fail_on is None:  # the demo is a showcase, not a gate
         fail_on = FailOn.never if demo else FailOn.violation
     _finish(report, chosen, output, fail_on)
+
+
+@app.command("trace")
+def trace_command(
+    trace: Annotated[Path, typer.Argument(help="A trace in pica's JSON Lines format.")],
+    device_profile: Annotated[
+        Path | None,
+        typer.Option("--device-profile", help="JSON: the identifiers seeded on the device."),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Report file.")] = None,
+    fmt: Annotated[Format | None, typer.Option("--format", help="Report format.")] = None,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on")] = FailOn.violation,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Judge a runtime recording alone: the full 31-item report, runtime items judged."""
+    chosen = _pick_format(fmt, output)
+    try:
+        with _progress(not quiet and err.is_terminal) as step:
+            report = run_audit(trace=trace, device_profile=device_profile, progress=step)
+    except InputError as exc:
+        _fail(str(exc))
+    _finish(report, chosen, output, fail_on)
+
+
+@app.command("convert-camille")
+def convert_camille_command(
+    source: Annotated[Path, typer.Argument(help="camille's Excel output (.xls or .xlsx).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The trace to write (.jsonl).")],
+) -> None:
+    """Convert camille's Excel output into a trace in pica's format."""
+    from pica.extract.trace.camille import convert_camille
+
+    try:
+        convert_camille(source, output)
+    except InputError as exc:
+        _fail(str(exc))
+    err.print(f"trace written to {output}", markup=False, highlight=False)
 
 
 @app.command("policy")
@@ -254,6 +304,15 @@ def diff_command(
     worst = max((SEVERITY[f.verdict] for f in findings), default=0)
     threshold = None if fail_on is FailOn.never else SEVERITY[Verdict(fail_on.value)]
     raise typer.Exit(1 if threshold is not None and worst >= threshold else 0)
+
+
+def _register_record() -> None:
+    from pica.record.cli import record_command
+
+    app.command("record")(record_command)
+
+
+_register_record()
 
 
 @app.command()

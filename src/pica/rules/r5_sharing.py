@@ -22,7 +22,7 @@ def sdk_collects_before_consent(evidence: Evidence) -> Finding:
     if settled := from_checklist(evidence, "5.1"):
         return settled
     runtime = evidence.runtime
-    if runtime is not None and runtime.matches:
+    if runtime is not None and runtime.hosts and evidence.device_profile:
         consistency = evidence.consistency
         hidden = {s.sdk_id for s in consistency.sdks if not s.disclosed} if consistency else set()
         third = [m for m in runtime.matches if m.party not in ("app", "unknown")]
@@ -47,6 +47,22 @@ def sdk_collects_before_consent(evidence: Evidence) -> Finding:
                 fix=fix_for("5.1"),
                 evidence_kind="network",
                 confidence="high",
+            )
+        if runtime.first_accept is not None:
+            third_hosts = [h for h, party in runtime.hosts if party not in ("app", "unknown")]
+            return Finding(
+                item_id="5.1",
+                verdict=Verdict.COMPLIANT,
+                reason=f"No seeded identifier ({', '.join(sorted(evidence.device_profile))}) "
+                f"reached a third party before the user consented at {runtime.first_accept} ms "
+                f"({len(runtime.hosts)} host(s) contacted, {len(third_hosts)} of them SDKs').",
+                cites=tuple(
+                    Cite(text=f"host {h}: {party}", source="capture", artifact="network")
+                    for h, party in runtime.hosts[:10]
+                ),
+                evidence_kind="network",
+                confidence="medium",
+                manual_test="Seed more identifiers (OAID, phone number) and record a longer run.",
             )
     if evidence.reachable is not None:
         third = [

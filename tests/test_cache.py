@@ -1,8 +1,12 @@
-"""pica.cache: round trip, keys, damaged files, unwritable directories, atomic writes."""
+"""pica.cache: round trip, keys, damaged files, unwritable directories, atomic writes; and the
+reports, which must not depend on the state of the cache."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -10,6 +14,8 @@ import numpy as np
 import pytest
 
 from pica import cache
+
+POLICY = Path(__file__).parent / "fixtures" / "policies" / "viodroid" / "C107228073-1.0.0.html"
 
 
 @pytest.fixture
@@ -125,3 +131,30 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(
     assert cache.save("t", key, _arrays(), "new") is False
     assert cache.load("t", key)[1] == "old"
     assert [p.name for p in cache_dir.iterdir()] == ["t.npz"]
+
+
+def _report(cache_dir: Path, out: Path) -> dict:
+    subprocess.run(
+        [sys.executable, "-m", "pica", "policy", str(POLICY), "-o", str(out), "-q"],
+        env={**os.environ, cache.ENV: str(cache_dir)},
+        capture_output=True,
+        check=False,
+        timeout=300,
+    )
+    report = json.loads(out.read_text(encoding="utf-8"))
+    report.pop("generated_at", None)
+    return report
+
+
+def test_reports_do_not_depend_on_the_cache(tmp_path: Path) -> None:
+    """The same report from a process that builds the cache, one that loads it, and one that
+    cannot write a cache at all (a damaged file is a miss, so it is the first case)."""
+    folder = tmp_path / "cache"
+    built = _report(folder, tmp_path / "built.json")
+    assert sorted(p.name for p in folder.iterdir()) == ["lexicon.npz", "words.npz"]
+    loaded = _report(folder, tmp_path / "loaded.json")
+    (tmp_path / "a-file").write_text("")
+    unwritable = _report(tmp_path / "a-file" / "cache", tmp_path / "unwritable.json")
+    assert built["findings"]  # a real report
+    assert loaded == built
+    assert unwritable == built

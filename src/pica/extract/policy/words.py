@@ -26,14 +26,15 @@ against jieba).
 from __future__ import annotations
 
 import logging
-import re
 from math import log
 from typing import NamedTuple
 
 import numpy as np
 
-_RUN = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+")  # jieba.re_han_default
-_SINGLES = re.compile(r"[^\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-\s]+")
+from pica.extract.policy.lexicon import compile_cached
+
+_RUN = compile_cached(r"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+")  # jieba.re_han_default
+_SINGLES = compile_cached(r"[^\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-\s]+")
 _ENG = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")  # jieba.re_eng
 SAMPLE_CHARS = 3_000
 

@@ -87,3 +87,27 @@ def test_unwritable_output_is_exit_2(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "cannot write the report" in result.output
+
+
+def test_the_command_line_imports_what_a_command_needs_only_when_it_runs() -> None:
+    # ``pica --help`` and ``pica version`` must not pay for the extractors (numpy, lxml, jieba,
+    # the lexicon): the CLI module imports them inside the commands
+    import subprocess
+    import sys
+
+    from pica import __version__
+
+    heavy = ["numpy", "lxml", "jieba", "yaml", "pica.audit", "pica.extract.policy", "pica.render"]
+    script = (
+        "import sys\n"
+        "from pica.cli import app\n"
+        "try:\n"
+        "    app(['version'], prog_name='pica')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines() == [__version__, "[]"]

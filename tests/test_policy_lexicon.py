@@ -143,3 +143,70 @@ def test_which_and_maybe_answer_as_re(sentences: list[str]) -> None:
             expected = [k for k, rx in group.items if rx.search(text[s:e])]
             assert has.which(group) == expected
             assert has.maybe(group) or not expected
+
+
+# Start-up: gates and compiled patterns kept in pica's cache (rxcache) must answer as the ones
+# computed; every pattern ``has`` is asked about is known before the first sentence.
+
+_LOADED_PROCESS = """
+import importlib, json, sys
+from pathlib import Path
+lx = importlib.import_module("pica.extract.policy.lexicon")
+from pica.extract.policy import extract
+lx._current_index()  # the gates made before the first sentence
+prepared = len(lx._GATES)
+texts = [s.text for f in sorted(Path(sys.argv[1]).glob("*.txt")) for s in extract(f).statements]
+texts += json.loads(sys.argv[2])
+wrong = []
+for g in lx._GATES.values():
+    for t in texts:
+        found = g.rx.search(t) is not None
+        if (found and not lx.candidate_mask(t) >> g.order & 1) or (
+            (g.test.search(t) is not None) != found
+        ):
+            wrong.append([g.rx.pattern[:60], t])
+print(json.dumps({"loaded": lx._store().loaded, "prepared": prepared,
+                  "gates": len(lx._GATES), "wrong": wrong[:5]}))
+"""
+
+
+def test_gates_loaded_from_the_cache_answer_as_re(sentences: list[str]) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    # (the ``sentences`` fixture made the gates in this process, which filled the cache)
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED_PROCESS, str(FIXTURES), json.dumps(EDGE)],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(done.stdout)
+    assert result["loaded"]  # its prefilters and code came from the cache
+    assert result["wrong"] == []
+    # every pattern statements and profile ask ``has`` about was registered: no gate was made
+    # after the first sentence (each one would rebuild the index)
+    assert result["gates"] == result["prepared"] > 100
+
+
+def test_kept_prefilters_are_the_ones_computed(sentences: list[str]) -> None:
+    rxcache = importlib.import_module("pica.extract.policy.rxcache")
+    kept = rxcache.Store("lexicon", lx._store().key)  # the cache file, read afresh
+    assert kept.loaded
+    gates = {k: v for k, v in kept.values.items() if k.startswith("gate ")}
+    assert len(gates) > 100
+    for name, (first, req, test) in gates.items():
+        _gate, flags, pattern = name.split(" ", 2)
+        rx = re.compile(pattern, int(flags))
+        parsed = lx._parse(rx)
+        want_first = lx.prefixes(rx, parsed)
+        want_req = lx.required_chars(rx, parsed)
+        if want_req is not None and want_first is not None and len(want_req) >= 40:
+            want_req = None
+        want_test = lx._existence_form(rx, want_first, parsed)
+        assert first == (None if want_first is None else sorted(want_first)), pattern[:60]
+        assert req == (None if want_req is None else sorted(want_req)), pattern[:60]
+        assert test == (None if want_test is rx else want_test.pattern), pattern[:60]

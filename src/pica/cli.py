@@ -1,28 +1,28 @@
 """Command line: thin calls into audit, render and knowledge.
 
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad input.
+
+Start-up: this module imports only typer and rich; a command imports what it needs (the
+extractors, numpy, lxml, jieba's tables) when it runs, so ``pica --help`` and ``pica version``
+stay instant. Typer reads the commands' signatures, so the types they name stay here.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from enum import StrEnum
-from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from pica import __version__, knowledge
-from pica.audit import audit as run_audit
-from pica.errors import InputError
-from pica.render import render
-from pica.report import SEVERITY, Report, Verdict
+from pica import __version__
+
+if TYPE_CHECKING:
+    from pica.report import Report
 
 app = typer.Typer(
     name="pica",
@@ -52,6 +52,8 @@ SUFFIX = {Format.html: ".html", Format.json: ".json", Format.md: ".md", Format.s
 
 
 def demo_apk() -> Path:
+    from importlib import resources
+
     return Path(str(resources.files("pica.demo").joinpath("settings_apk-debug.apk")))
 
 
@@ -61,6 +63,8 @@ def _progress(enabled: bool):
     if not enabled:
         yield lambda _msg: None
         return
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
@@ -87,6 +91,8 @@ def _pick_format(fmt: Format | None, out: Path | None) -> Format:
 
 def _write(data: bytes, out: Path) -> None:
     """Write the report atomically: a crash never leaves a half-written or clobbered file."""
+    import tempfile
+
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".pica-", dir=out.parent)
     try:
@@ -102,6 +108,8 @@ def _write(data: bytes, out: Path) -> None:
 
 
 def _summary(report: Report, out: Path) -> None:
+    from pica.report import Verdict
+
     counts = report.counts()
     parts = [f"{counts[v.value]} {v.value}" for v in Verdict if counts[v.value]]
     err.print(f"[bold]pica[/bold]: {len(report.findings)} items — " + ", ".join(parts))
@@ -111,11 +119,15 @@ def _summary(report: Report, out: Path) -> None:
 def _exit_code(report: Report, fail_on: FailOn) -> int:
     if fail_on is FailOn.never:
         return 0
+    from pica.report import SEVERITY, Verdict
+
     threshold = SEVERITY[Verdict(fail_on.value)]
     return 1 if report.worst_severity() >= threshold else 0
 
 
 def _finish(report: Report, fmt: Format, out: Path | None, fail_on: FailOn) -> None:
+    from pica.render import render
+
     target = out or Path("pica-report" + SUFFIX[fmt])
     try:
         _write(render(report, fmt.value), target)
@@ -172,6 +184,9 @@ def audit(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Audit an APK (and optionally its privacy policy) against all 31 items."""
+    from pica.audit import audit as run_audit
+    from pica.errors import InputError
+
     if demo:
         apk = demo_apk()
     if apk is None and policy is None:
@@ -210,6 +225,9 @@ def trace_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Judge a runtime recording alone: the full 31-item report, runtime items judged."""
+    from pica.audit import audit as run_audit
+    from pica.errors import InputError
+
     chosen = _pick_format(fmt, output)
     try:
         with _progress(not quiet and err.is_terminal) as step:
@@ -225,6 +243,7 @@ def convert_camille_command(
     output: Annotated[Path, typer.Option("-o", "--output", help="The trace to write (.jsonl).")],
 ) -> None:
     """Convert camille's Excel output into a trace in pica's format."""
+    from pica.errors import InputError
     from pica.extract.trace.camille import convert_camille
 
     try:
@@ -245,6 +264,9 @@ def policy_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Audit a privacy policy alone: the full 31-item report, policy items judged."""
+    from pica.audit import audit as run_audit
+    from pica.errors import InputError
+
     chosen = _pick_format(fmt, output)
     try:
         with _progress(not quiet and err.is_terminal) as step:
@@ -279,7 +301,9 @@ def diff_command(
     """Compare two versions of an app: permissions, PI reached, SDKs, pre-consent paths and
     policy sentences added and removed, with items 2.2 and 4.3 judged on the change."""
     from pica.audit import diff as run_diff
+    from pica.errors import InputError
     from pica.render.diff import DIFF_ITEMS, render_diff
+    from pica.report import SEVERITY, Verdict
 
     chosen = _pick_format(fmt, output)
     if chosen is Format.sarif:
@@ -318,6 +342,8 @@ _register_record()
 @app.command()
 def categories() -> None:
     """List the 39 app types of the 2021 necessary-PI provisions (ids for --category)."""
+    from pica import knowledge
+
     for cat in sorted(knowledge.app_categories().values(), key=lambda c: c.number):
         typer.echo(f"{cat.number:>2}  {cat.id:<28} {cat.name_zh}  ({cat.name_en})")
 

@@ -7,10 +7,6 @@ emulator through a consent scenario and writes a runtime trace (docs: the trace 
 - ``device``: uiautomator2 and Frida, imported only when a recording starts.
 - ``cli``: ``record_command``, registered on the main app as ``pica record``.
 
-Nothing here imports uiautomator2 or frida at import time.
+Nothing here imports uiautomator2 or frida at import time, and this package imports none of its
+modules itself: ``pica --help`` registers ``pica record`` without loading the recorder.
 """
-
-from pica.record.hooks import hook_script
-from pica.record.scenario import Action, Limits, Scenario, State, initial_state, step
-
-__all__ = ["Action", "Limits", "Scenario", "State", "hook_script", "initial_state", "step"]

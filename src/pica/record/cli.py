@@ -15,8 +15,7 @@ from typing import Annotated
 
 import typer
 
-from pica.record.device import Recorder, RecordError, load_backends
-from pica.record.scenario import Limits, Scenario
+from pica.record.names import Scenario
 
 _PACKAGE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
 
@@ -56,6 +55,9 @@ def record_command(
     """Drive the app through a consent scenario on a real device or emulator and record a trace:
     the sensitive API calls (Frida hooks generated from pica's API table), the consent dialog,
     permission prompts, lifecycle and every screen read. Needs the device extra."""
+    from pica.record.device import Recorder, RecordError, load_backends
+    from pica.record.scenario import Limits
+
     try:
         backends = load_backends()
     except RecordError as e:

@@ -19,23 +19,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from functools import cache
 from typing import Any
 
 from lxml import etree
 
 from pica.knowledge import ConsentUi, consent_ui, permissions
+from pica.record.names import Scenario
 
 MAX_XML_BYTES = 16 * 1024 * 1024  # a real dump is tens of kB; anything this big is refused
 MAX_CONSENT_TEXT = 4000  # characters of the dialog kept in a consent event
-
-
-class Scenario(StrEnum):
-    first_run_agree = "first-run-agree"
-    first_run_decline = "first-run-decline"
-    decline_then_relaunch = "decline-then-relaunch"
-    background = "background"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 ``extract(path)`` reads the manifest, the resource table, every classes*.dex, and looks for a
 bundled privacy policy. Everything is bounded; any bad input raises ``InputError``.
+
+The parsers are imported by ``extract``, not with this package: a policy-only run (``pica
+policy``) imports the package through ``pica.audit`` and needs none of them.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pica import knowledge
@@ -24,16 +28,12 @@ from pica.evidence import (
     Permission,
     ResourceString,
 )
-from pica.extract.apk import arsc, axml
-from pica.extract.apk.api_scan import scan_sensitive_apis
-from pica.extract.apk.container import ApkFile, open_apk
 from pica.extract.apk.dex import DexFile
-from pica.extract.apk.embedded_policy import (
-    find_policy_files,
-    find_policy_links,
-    find_policy_mentions,
-)
-from pica.extract.apk.manifest import Manifest, parse_manifest
+
+if TYPE_CHECKING:
+    from pica.extract.apk import arsc
+    from pica.extract.apk.container import ApkFile
+    from pica.extract.apk.manifest import Manifest
 
 MAX_MANIFEST_BYTES = 16 * 1024**2
 MAX_ARSC_BYTES = 128 * 1024**2
@@ -137,6 +137,16 @@ def _native_libs(apk: ApkFile) -> tuple[str, ...]:
 
 def extract(path: str | os.PathLike[str], progress: Progress | None = None) -> ApkFacts:
     """Read one APK into facts. Raises InputError with a one-line reason on bad input."""
+    from pica.extract.apk import arsc, axml
+    from pica.extract.apk.api_scan import scan_sensitive_apis
+    from pica.extract.apk.container import open_apk
+    from pica.extract.apk.embedded_policy import (
+        find_policy_files,
+        find_policy_links,
+        find_policy_mentions,
+    )
+    from pica.extract.apk.manifest import parse_manifest
+
     step = progress or (lambda _msg: None)
     apk = open_apk(path)
     try:

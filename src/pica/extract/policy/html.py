@@ -22,6 +22,7 @@ from pica.extract.policy.css import (
     parse_stylesheet,
 )
 from pica.extract.policy.document import Block, BodyStyle, Document
+from pica.extract.policy.lexicon import compile_cached
 
 MAX_DEPTH = 512
 MAX_ELEMENTS = 2_000_000
@@ -98,7 +99,7 @@ _BOILER = re.compile(
 # lookbehind re-checks the CJK character before it), so that ``re`` scans for the first
 # character in C instead of trying the lookbehind at every position.
 _CJK = r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]"
-_CJK_GAP = re.compile(
+_CJK_GAP = compile_cached(
     rf" (?<={_CJK} )[ \t]*\r?\n\s*(?={_CJK})"
     rf"|\t(?<={_CJK}\t)[ \t]*\r?\n\s*(?={_CJK})"
     rf"|\r(?<={_CJK}\r)\n\s*(?={_CJK})"

@@ -1,4 +1,11 @@
-"""Compiled patterns from knowledge/data/policy_lexicon.yaml and the PI taxonomy's synonyms."""
+"""Compiled patterns from knowledge/data/policy_lexicon.yaml and the PI taxonomy's synonyms.
+
+Start-up: compiling the patterns and deriving their prefilters (``Gate``) from ``re``'s parse
+trees took a quarter of a second in every process. Both are kept in pica's user cache
+(``rxcache``, keyed by pica's version, the interpreter's, the data files and this module's
+source), and the first search makes the gates of all the lexicon's patterns (and the ones other
+modules ``register``) at once, so the index over them is built once.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +18,38 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from pica.extract.policy import rxcache
 from pica.knowledge import policy_lexicon
 
 _FLAGS = re.IGNORECASE
+_DATA_FILES = ("policy_lexicon.yaml", "pi_taxonomy.yaml")  # what the patterns are made from
+_STORE: list[rxcache.Store] = []
+
+
+def _store() -> rxcache.Store:
+    """The compiled code and prefilter data kept from an earlier process (``rxcache``)."""
+    if not _STORE:
+        from pica import cache
+
+        try:  # what the kept data derives from: the data files, and the code that derives it
+            code = cache.file_digest(__file__, rxcache.__file__)
+            key = cache.key("lexicon", rxcache.engine(), cache.data_digest(_DATA_FILES), code)
+        except Exception:  # sources not readable (a frozen install): compiled as usual
+            key = None
+        _STORE.append(rxcache.Store("lexicon", key))
+    return _STORE[0]
+
+
+def compile_cached(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile``, from the code kept in pica's cache when there is some (``rxcache``): for
+    this module's patterns, and the slowest ones other modules compile on import."""
+    return _store().compile(pattern, flags)
 
 
 def _rx(value: Any) -> re.Pattern[str]:
     if isinstance(value, list | tuple):
         value = "|".join(f"(?:{v})" for v in value)
-    return re.compile(str(value), _FLAGS)
+    return compile_cached(str(value), _FLAGS)
 
 
 def _both(entry: dict[str, Any]) -> re.Pattern[str]:
@@ -177,7 +207,21 @@ def build_pi_matcher(terms: dict[str, list[str]], from_taxonomy: bool) -> PiMatc
             ids.setdefault(w, pid)
     if not ids:
         return PiMatcher(None, {}, from_taxonomy)
-    return PiMatcher(re.compile(_trie_pattern(sorted(ids))), ids, from_taxonomy)
+    return PiMatcher(_trie(sorted(ids)), ids, from_taxonomy)
+
+
+def _trie(terms: list[str]) -> re.Pattern[str]:
+    """The compiled ``_trie_pattern`` of ``terms``; the pattern itself kept in the cache too
+    (making it walks every term's characters)."""
+    import hashlib
+
+    store = _store()
+    name = "trie " + hashlib.sha256("\n".join(terms).encode("utf-8")).hexdigest()
+    pattern = store.get(name)
+    if pattern is None:
+        pattern = _trie_pattern(terms)
+        store.put(name, pattern)
+    return store.compile(pattern)
 
 
 @cache
@@ -250,7 +294,7 @@ def lexicon() -> Lexicon:
         actions={k: _both(v) for k, v in d["actions"].items()},
         generic_pi=_both(d["generic_pi"]),
         purpose=_both(d["purpose"]),
-        purpose_stop=re.compile(d["purpose_stop"]),
+        purpose_stop=compile_cached(d["purpose_stop"]),
         receivers={k: _rx(v) for k, v in d["receivers"].items() if k != "source"},
         conditions={k: _rx(v) for k, v in d["conditions"].items() if k != "source"},
         weak_purposes=_rx([d["weak_purposes"]["zh"], d["weak_purposes"]["en"]]),
@@ -493,12 +537,23 @@ class Gate:
 
     def __init__(self, rx: re.Pattern[str]) -> None:
         self.rx = rx
-        parsed = _parse(rx)
-        self.first = prefixes(rx, parsed)
-        req = required_chars(rx, parsed)
-        # Only worth a test when it can rule out what the prefixes do not.
-        self.req = req if req is not None and (self.first is None or len(req) < 40) else None
-        self.test = _existence_form(rx, self.first, parsed)
+        store = _store()
+        name = f"gate {rx.flags} {rx.pattern}"
+        kept = store.get(name)
+        if kept is not None:  # from the cache: the sets, and the existence form's pattern
+            first, req, test = kept
+            self.first = None if first is None else frozenset(first)
+            self.req = None if req is None else frozenset(req)
+            self.test = rx if test is None else store.compile(test, rx.flags)
+        else:
+            parsed = _parse(rx)
+            self.first = prefixes(rx, parsed)
+            req = required_chars(rx, parsed)
+            # Only worth a test when it can rule out what the prefixes do not.
+            self.req = req if req is not None and (self.first is None or len(req) < 40) else None
+            self.test = _existence_form(rx, self.first, parsed)
+            kept = [None if v is None else sorted(v) for v in (self.first, self.req)]
+            store.put(name, [*kept, None if self.test is rx else self.test.pattern])
         self.order = -1
         self._fast: re.Pattern[str] | None = None
 
@@ -533,7 +588,7 @@ def _with_first_class(rx: re.Pattern[str], first: frozenset[str] | None) -> re.P
         return rx
     cls = _class_body({s[0] for s in first})
     try:
-        return re.compile(f"(?=[{cls}])(?:{rx.pattern})", rx.flags)
+        return compile_cached(f"(?=[{cls}])(?:{rx.pattern})", rx.flags)
     except re.error:  # e.g. global inline flags in the pattern: keep it as it is
         return rx
 
@@ -560,8 +615,13 @@ def _scans_fast(rx: re.Pattern[str], parsed=None) -> bool:
 @cache
 def _cased() -> str:
     """The BMP characters with a case mapping: the only ones a case-insensitive class can match
-    besides its own members."""
-    return "".join(c for c in map(chr, range(0x10000)) if c.lower() != c or c.upper() != c)
+    besides its own members (kept in the cache: 65,536 tests)."""
+    store = _store()
+    kept = store.get("cased")
+    if kept is None:
+        kept = "".join(c for c in map(chr, range(0x10000)) if c.lower() != c or c.upper() != c)
+        store.put("cased", kept)
+    return kept
 
 
 def _existence_form(
@@ -582,7 +642,7 @@ def _existence_form(
         chars = {v for c in chars for v in _case_variants(c)}
     cls = _class_body(chars)
     try:
-        return re.compile(f"(?-i:[{cls}])(?<=(?=(?:{rx.pattern})).)", rx.flags)
+        return compile_cached(f"(?-i:[{cls}])(?<=(?=(?:{rx.pattern})).)", rx.flags)
     except re.error:  # e.g. global inline flags in the pattern: keep the lookahead form
         return _with_first_class(rx, first)
 
@@ -614,6 +674,8 @@ def searcher(text: str):
 
 def _current_index() -> int:
     """The number of gates, after bringing what the index derives from them up to date."""
+    if not _PREPARED:
+        _prepare()
     known = len(_GATES)
     if _PAIR_RX[1] != known:
         _pair_rx_update()
@@ -847,7 +909,7 @@ def _pair_rx_update() -> None:
     firsts = {k[0] for k in _PREF_KEYS | _REQ_KEYS if len(k) == 2}
     cls = _class_body(firsts) or "^\\s\\S"
     # overlapping: the pair is captured inside a lookahead, so every position is tried
-    _PAIR_RX[0] = re.compile(f"(?=([{cls}].))", re.S)
+    _PAIR_RX[0] = compile_cached(f"(?=([{cls}].))", re.S)
     width = len(_GATES)
     # a key missing from one index stands for no bits there, except that a pattern with no
     # keys in that index is always a candidate on that test (the ``always`` part)
@@ -881,6 +943,9 @@ def gate(rx: re.Pattern[str]) -> Gate:
     i = id(rx)
     g = _GATES.get(i)
     if g is None:
+        if not _PREPARED:
+            _prepare()
+            return gate(rx)
         g = Gate(rx)
         o = g.order = len(_GATES)
         bit = 1 << o
@@ -890,3 +955,42 @@ def gate(rx: re.Pattern[str]) -> Gate:
         _ORDER[i] = o
         _GATES[i] = g
     return g
+
+
+# Patterns other modules will ask ``has`` about, gated with the lexicon's own (``_prepare``).
+_REGISTERED: list[re.Pattern[str]] = []
+_PREPARED: list[bool] = []  # [True] once ``_prepare`` ran
+
+
+def register(*patterns: re.Pattern[str]) -> None:
+    """Patterns a module will ask ``has`` about: gated with the lexicon's, so that the index is
+    built once (a pattern ``has`` meets first later costs a rebuild of the index)."""
+    _REGISTERED.extend(patterns)
+
+
+def _lexicon_patterns(lex: Lexicon) -> Iterator[re.Pattern[str]]:
+    for field in lex.__dataclass_fields__:
+        value = getattr(lex, field)
+        if isinstance(value, dict):
+            value = tuple(value.values())
+        if isinstance(value, tuple):
+            yield from (v for v in value if isinstance(v, re.Pattern))
+        elif isinstance(value, re.Pattern):
+            yield value
+
+
+def _prepare() -> None:
+    """Before the first gate: the gates of all the lexicon's patterns and the registered ones,
+    in a fixed order, and the index over them, built once. Keeps in the cache what it had to
+    compile or derive (the first process; the next ones load it)."""
+    _PREPARED.append(True)
+    store = _store()
+    lex = lexicon()
+    pi_matcher()
+    _cased()
+    gates = [gate(rx) for rx in (*_lexicon_patterns(lex), *_REGISTERED)]
+    if store.dirty:  # first run: keep the ``finditer`` forms too (only a few are used)
+        for g in gates:
+            g.fast  # noqa: B018
+    _pair_rx_update()
+    store.save()

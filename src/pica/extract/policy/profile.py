@@ -32,10 +32,12 @@ from pica.extract.policy.lexicon import (
     Lexicon,
     PatternGroup,
     PiMatcher,
+    compile_cached,
     gate,
     lexicon,
     pi_matcher,
     prefixes,
+    register,
     searcher,
 )
 from pica.extract.policy.statements import SentenceFacts
@@ -43,6 +45,7 @@ from pica.extract.policy.structure import Sentence, Structure
 from pica.extract.policy.words import word_count
 
 _OFFICE_ADDRESS = re.compile(r"办公地址|公司地址")
+register(_OFFICE_ADDRESS)  # a cue ``has`` is asked about (lexicon.register)
 _CONTACT_SECTION = re.compile(r"联系|投诉|举报|客服|反馈|contact", re.I)
 
 
@@ -50,7 +53,7 @@ def ref(s: Sentence) -> TextRef:
     return TextRef(s.text, Span(s.start, s.end), s.section)
 
 
-_PATH = re.compile(
+_PATH = compile_cached(
     r"(?:[【“\"「]?[\u4e00-\u9fffA-Za-z0-9≡/ ]{1,12}[】”\"」]?\s*(?:-{1,2}|—{1,2}|->|>|＞|→|/|＞)\s*){1,8}"
     r"[【“\"「]?[\u4e00-\u9fffA-Za-z0-9≡/ ]{1,12}[】”\"」]?"
 )

@@ -30,6 +30,7 @@ from pica.extract.policy.lexicon import (
     gate,
     lexicon,
     pi_matcher,
+    register,
     searcher,
 )
 
@@ -475,3 +476,26 @@ def _purposes(text: str, lex: Lexicon) -> tuple[str, ...]:
         if len(out) >= 4:
             break
     return tuple(out)
+
+
+# The patterns of this module ``has`` is asked about: gated with the lexicon's, before the first
+# sentence, so that the index over the gates is built once (lexicon.register).
+register(
+    _ADDRESS_CUE,
+    _COLLECTS_CONTACT,
+    _COLLECT_VERB,
+    _CONTACT_CUE,
+    _OTHERS,
+    _REGISTERED,
+    _REGISTERED_ADDRESS,
+    _REQUEST,
+    _RIGHT_NOUN,
+    _SCENE_PRODUCED,
+    _SCOPE,
+    _SHARE_GATE,
+    _SHARE_PI,
+    _UNSUBSCRIBE,
+    _WE_COLLECT,
+    _WITHDRAW,
+    _WITHDRAW_EXPLICIT,
+)

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from pica.extract.policy.document import Block, Document
+from pica.extract.policy.lexicon import compile_cached
 
 MAX_SENTENCE_CHARS = 1200
 
-_HEADING_NUM = re.compile(
+_HEADING_NUM = compile_cached(
     r"^\s*(?:"
     r"(?P<part>第[一二三四五六七八九十百零\d]+[部分章节篇条]|附[录件]\s*[一二三四五六七八九十\d]*)"
     r"|(?P<cn>[一二三四五六七八九十]+\s*[、.．])"

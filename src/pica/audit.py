@@ -1,4 +1,8 @@
-"""The one orchestration point: extract each input given → analysis → rules → report."""
+"""The one orchestration point: extract each input given → analysis → rules → report.
+
+Readers and joins are imported where an input needs them (a policy-only run loads no DEX
+reader, a static audit no trace reader): every command starts in a fraction of a second.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from pica import __version__, knowledge
-from pica.analysis.apk import analyse_apk
 from pica.analysis.category import propose_category
-from pica.analysis.disclosure import compare
-from pica.analysis.runtime import analyse_runtime
-from pica.analysis.versions import compare_versions
 from pica.errors import InputError
 from pica.evidence import ApiUse, Evidence, Permission, TextRef
-from pica.extract.apk import extract as extract_apk
-from pica.extract.checklist import extract as extract_checklist
-from pica.extract.device_profile import read_device_profile
 from pica.extract.policy import extract as extract_policy
-from pica.extract.trace import read_trace
 from pica.report import Report
 from pica.rules import run_rules
 
@@ -186,18 +182,27 @@ def gather(
     step = progress or (lambda _msg: None)
     evidence = Evidence(category=check_category(category))
     if checklist is not None:
+        from pica.extract.checklist import extract as extract_checklist
+
         evidence.checklist = extract_checklist(checklist)
         evidence.inputs["checklist"] = Path(checklist).name
     if apk is None and policy is None and trace is None:
         raise InputError("nothing to audit: give an APK, a policy, a trace, or several")
     if device_profile is not None:
+        from pica.extract.device_profile import read_device_profile
+
         evidence.device_profile = read_device_profile(device_profile)
         evidence.inputs["device_profile"] = Path(device_profile).name
     if trace is not None:
+        from pica.extract.trace import read_trace
+
         step("runtime trace")
         evidence.trace = read_trace(trace)
         evidence.inputs["trace"] = Path(trace).name
     if apk is not None:
+        from pica.analysis.apk import analyse_apk
+        from pica.extract.apk import extract as extract_apk
+
         facts = extract_apk(apk, progress=step)
         derived = analyse_apk(facts, reachability=reachability, progress=step)
         evidence.inputs["apk"] = Path(apk).name
@@ -222,6 +227,8 @@ def gather(
         evidence.policy = extract_policy(policy)
         evidence.inputs["policy"] = str(policy) if "://" in str(policy) else Path(policy).name
     if evidence.has_apk and evidence.policy is not None and evidence.policy.profile is not None:
+        from pica.analysis.disclosure import compare
+
         step("policy versus behaviour")
         evidence.consistency = compare(
             evidence.policy,
@@ -231,6 +238,8 @@ def gather(
             evidence.reachable,
         )
     if evidence.trace is not None or evidence.network:
+        from pica.analysis.runtime import analyse_runtime
+
         step("runtime analysis")
         evidence.runtime = analyse_runtime(
             evidence.trace,
@@ -385,6 +394,8 @@ def diff(
     old = gather(old_apk, old_policy, category, progress)
     step("new version")
     new = gather(new_apk, new_policy, category, progress)
+    from pica.analysis.versions import compare_versions
+
     new.version_diff = compare_versions(old, new)
     return build_report(new)
 

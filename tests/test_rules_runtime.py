@@ -141,3 +141,36 @@ def test_5_1_identifier_to_an_sdk_host_before_consent() -> None:
                        body=f'{{"imei":"{IMEI}"}}'.encode())  # fmt: skip
     after = judge("5.1", Trace("t", consent=(SHOWN, ACCEPT), net=(later,)), profile={"imei": IMEI})
     assert after.verdict is not Verdict.VIOLATION
+
+
+def test_5_1_a_capture_on_its_own_clock_cannot_place_a_request_before_consent(tmp_path) -> None:
+    """A HAR of the same run shows the IMEI sent to Umeng; without the trace's clock, pica says
+    what it saw and that the phase is unknown (inconclusive), never compliant."""
+    import json
+
+    from pica.audit import audit
+
+    har = {"log": {"version": "1.2", "entries": [{
+        "startedDateTime": "2026-12-07T10:00:00.000Z", "time": 20,
+        "request": {"method": "POST", "url": "https://alog.umeng.com/app_logs",
+                    "httpVersion": "HTTP/1.1", "headers": [], "queryString": [], "cookies": [],
+                    "headersSize": -1, "bodySize": 30,
+                    "postData": {"mimeType": "application/json", "text": f'{{"imei":"{IMEI}"}}'}},
+        "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "headers": [],
+                     "cookies": [], "content": {"size": 0, "mimeType": "text/plain"},
+                     "redirectURL": "", "headersSize": -1, "bodySize": 0},
+        "cache": {}, "timings": {"send": 0, "wait": 20, "receive": 0}}]}}  # fmt: skip
+    (tmp_path / "run.har").write_text(json.dumps(har), encoding="utf-8")
+    trace = tmp_path / "t.jsonl"
+    trace.write_text(
+        '{"v":1,"t":0,"kind":"lifecycle","event":"launch"}\n'
+        '{"v":1,"t":1000,"kind":"consent","event":"shown"}\n'
+        '{"v":1,"t":4000,"kind":"consent","event":"accepted"}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "p.json").write_text(json.dumps({"imei": IMEI}), encoding="utf-8")
+    report = audit(trace=trace, net=[tmp_path / "run.har"], device_profile=tmp_path / "p.json")
+    finding = next(f for f in report.findings if f.item_id == "5.1")
+    assert finding.verdict is Verdict.INCONCLUSIVE and "umeng_analytics" in finding.reason
+    assert "run.har entry 1" in finding.cites[0].source
+    assert {row["kind"] for row in report.inputs} == {"trace", "network", "device_profile"}

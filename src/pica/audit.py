@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -177,6 +177,7 @@ def gather(
     checklist: str | os.PathLike[str] | None = None,
     trace: str | os.PathLike[str] | None = None,
     device_profile: str | os.PathLike[str] | None = None,
+    net: Sequence[str | os.PathLike[str]] = (),
 ) -> Evidence:
     """Run the extractors for the inputs given and assemble the Evidence."""
     step = progress or (lambda _msg: None)
@@ -186,13 +187,23 @@ def gather(
 
         evidence.checklist = extract_checklist(checklist)
         evidence.inputs["checklist"] = Path(checklist).name
-    if apk is None and policy is None and trace is None:
-        raise InputError("nothing to audit: give an APK, a policy, a trace, or several")
+    if apk is None and policy is None and trace is None and not net:
+        raise InputError("nothing to audit: give an APK, a policy, a trace, a capture, or several")
     if device_profile is not None:
         from pica.extract.device_profile import read_device_profile
 
         evidence.device_profile = read_device_profile(device_profile)
         evidence.inputs["device_profile"] = Path(device_profile).name
+    if net:
+        from pica.extract.network import read_capture
+
+        step("network captures")
+        requests = []
+        for capture in net:
+            found, _warnings = read_capture(capture)
+            requests += found
+        evidence.network = tuple(requests)
+        evidence.inputs["network"] = ", ".join(Path(c).name for c in net)
     if trace is not None:
         from pica.extract.trace import read_trace
 
@@ -408,16 +419,17 @@ def audit(
     checklist: str | os.PathLike[str] | None = None,
     trace: str | os.PathLike[str] | None = None,
     device_profile: str | os.PathLike[str] | None = None,
+    net: Sequence[str | os.PathLike[str]] = (),
 ) -> Report:
-    """Audit an app (APK, policy and/or a runtime trace) against all 31 items."""
-    return build_report(
-        gather(
-            apk,
-            policy,
-            category,
-            progress,
-            checklist=checklist,
-            trace=trace,
-            device_profile=device_profile,
-        )  # fmt: skip
+    """Audit an app (APK, policy, a runtime trace and/or captures) against all 31 items."""
+    evidence = gather(
+        apk,
+        policy,
+        category,
+        progress,
+        checklist=checklist,
+        trace=trace,
+        device_profile=device_profile,
+        net=net,
     )
+    return build_report(evidence)

@@ -178,6 +178,12 @@ def audit(
         Path | None,
         typer.Option("--device-profile", help="JSON: the identifiers seeded on the device."),
     ] = None,
+    net: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--net", help="A network capture: HAR, pcap/pcapng or mitmproxy flows (repeatable)."
+        ),
+    ] = None,
     demo: Annotated[
         bool, typer.Option("--demo", help="Audit the demo app shipped with pica.")
     ] = False,
@@ -189,8 +195,8 @@ def audit(
 
     if demo:
         apk = demo_apk()
-    if apk is None and policy is None:
-        _fail("give an APK to audit (or --demo, or --policy)")
+    if apk is None and policy is None and trace is None and not net:
+        _fail("give an APK to audit (or --demo, --policy, --trace or --net)")
     chosen = _pick_format(fmt, output)
     try:
         with _progress(not quiet and err.is_terminal) as step:
@@ -202,6 +208,7 @@ def audit(
                 checklist=checklist,
                 trace=trace,
                 device_profile=device_profile,
+                net=net or (),
             )
     except InputError as exc:
         _fail(str(exc))
@@ -219,6 +226,12 @@ def trace_command(
         Path | None,
         typer.Option("--device-profile", help="JSON: the identifiers seeded on the device."),
     ] = None,
+    net: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--net", help="A network capture: HAR, pcap/pcapng or mitmproxy flows (repeatable)."
+        ),
+    ] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Report file.")] = None,
     fmt: Annotated[Format | None, typer.Option("--format", help="Report format.")] = None,
     fail_on: Annotated[FailOn, typer.Option("--fail-on")] = FailOn.violation,
@@ -231,7 +244,9 @@ def trace_command(
     chosen = _pick_format(fmt, output)
     try:
         with _progress(not quiet and err.is_terminal) as step:
-            report = run_audit(trace=trace, device_profile=device_profile, progress=step)
+            report = run_audit(
+                trace=trace, device_profile=device_profile, net=net or (), progress=step
+            )
     except InputError as exc:
         _fail(str(exc))
     _finish(report, chosen, output, fail_on)

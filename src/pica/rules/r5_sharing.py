@@ -48,6 +48,19 @@ def sdk_collects_before_consent(evidence: Evidence) -> Finding:
                 evidence_kind="network",
                 confidence="high",
             )
+        unplaced = [m for m in third if m.phase == "unknown"]
+        if unplaced:
+            return inconclusive(
+                "5.1",
+                "Seeded identifiers reach third parties ("
+                + ", ".join(sorted({m.party for m in unplaced}))
+                + "), but the capture's clock is not the trace's, so whether before or after "
+                "consent is unknown; record the traffic in the trace (net events) to decide.",
+                evidence,
+                cites=[cite_match(m) for m in unplaced[:10]],
+                missing=("network events recorded in the trace, on its clock",),
+                evidence_kind="network",
+            )
         if runtime.first_accept is not None:
             third_hosts = [h for h, party in runtime.hosts if party not in ("app", "unknown")]
             return Finding(

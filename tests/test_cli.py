@@ -111,3 +111,35 @@ def test_the_command_line_imports_what_a_command_needs_only_when_it_runs() -> No
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert done.stdout.splitlines() == [__version__, "[]"]
+
+
+def test_trace_lines_skipped_are_warned_and_reported(tmp_path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    bad = tmp_path / "t.jsonl"
+    bad.write_text(
+        '{"v":1,"t":0,"kind":"lifecycle","event":"launch"}\n'
+        '{"v":1,"t":5,"kind":"bogus"}\n'
+        '{"v":1,"t":1,"kind":"consent","event":"shown"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "r.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "pica", "trace", str(bad), "-o", str(out), "-q"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "pica: warning: t.jsonl: line 2: unknown kind 'bogus', skipped" in result.stderr
+    assert "Traceback" not in result.stderr
+    warnings = json.loads(out.read_text("utf-8"))["warnings"]
+    assert [w.split(":")[1].strip() for w in warnings] == ["line 2", "line 3"]
+    empty = tmp_path / "e.jsonl"
+    empty.write_text("garbage\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "pica", "trace", str(empty), "-q"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("pica: error: trace e.jsonl has no usable event")

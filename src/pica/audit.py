@@ -200,8 +200,9 @@ def gather(
         step("network captures")
         requests = []
         for capture in net:
-            found, _warnings = read_capture(capture)
+            found, warnings = read_capture(capture)
             requests += found
+            evidence.warnings += tuple(f"{Path(capture).name}: {w}" for w in warnings)
         evidence.network = tuple(requests)
         evidence.inputs["network"] = ", ".join(Path(c).name for c in net)
     if trace is not None:
@@ -209,6 +210,7 @@ def gather(
 
         step("runtime trace")
         evidence.trace = read_trace(trace)
+        evidence.warnings += tuple(f"{Path(trace).name}: {w}" for w in evidence.trace.warnings)
         evidence.inputs["trace"] = Path(trace).name
     if apk is not None:
         from pica.analysis.apk import analyse_apk
@@ -384,6 +386,7 @@ def build_report(evidence: Evidence) -> Report:
         pi_by_party=_pi_by_party(evidence),
         present_unreached=_pi_by_party(evidence, reached=False),
         consistency=_consistency(evidence),
+        warnings=list(evidence.warnings),
         version_diff=_version_diff(evidence),
         policy=policy_summary,
         stats=stats,

@@ -128,6 +128,11 @@ def _exit_code(report: Report, fail_on: FailOn) -> int:
 def _finish(report: Report, fmt: Format, out: Path | None, fail_on: FailOn) -> None:
     from pica.render import render
 
+    for warning in report.warnings[:20]:
+        err.print(f"pica: warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    if len(report.warnings) > 20:
+        err.print(f"pica: … {len(report.warnings) - 20} more warnings in the report", markup=False)
+
     target = out or Path("pica-report" + SUFFIX[fmt])
     try:
         _write(render(report, fmt.value), target)

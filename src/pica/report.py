@@ -76,6 +76,7 @@ class Report:
     consistency: dict[str, Any] | None = None
     # Against an earlier version (pica diff): what was added and removed.
     version_diff: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)  # what the readers skipped, and why
     policy: dict[str, Any] | None = None
     stats: dict[str, Any] = field(default_factory=dict)
     schema_version: str = SCHEMA_VERSION

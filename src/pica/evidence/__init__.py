@@ -120,6 +120,7 @@ class Evidence:
     network: tuple[NetRequest, ...] = ()  # requests from captures (--net) and the trace
     device_profile: dict[str, str] = field(default_factory=dict)  # taxonomy id -> seeded value
     runtime: RuntimeAnalysis | None = None  # the trace and captures joined (pica.analysis)
+    warnings: tuple[str, ...] = ()  # what readers skipped: "t.jsonl: line 12: unknown kind…"
 
     @property
     def has_apk(self) -> bool:

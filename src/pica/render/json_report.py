@@ -36,6 +36,7 @@ _TOP_ORDER = (
     "present_unreached",
     "consistency",
     "version_diff",
+    "warnings",
     "permissions",
     "policy",
     "stats",

@@ -48,8 +48,8 @@ def _ref(ref: TextRef | None) -> dict[str, Any] | None:
 
 def _fact(fact: ApiUse | Permission) -> dict[str, str]:
     if isinstance(fact, ApiUse):
-        return {"text": f"{fact.caller} → {fact.api}", "source": fact.source}
-    return {"text": f"requests {fact.name}", "source": fact.source}
+        return {"text": f"{fact.caller} → {fact.api}", "source": fact.source, "kind": "call site"}
+    return {"text": f"requests {fact.name}", "source": fact.source, "kind": "permission"}
 
 
 def _consistency(evidence: Evidence) -> dict[str, Any] | None:

@@ -513,7 +513,7 @@ def _consistency(report: Report) -> str:
             text = f"{label}{ref['text'][:200]} (chars {ref['start']}-{ref['end']})"
         if row["covered_by"]:
             text = f"[{row['covered_by']}] {text}"
-        facts = [f"{f['text']} ({row['reach']})" for f in row["evidence"][:3]]
+        facts = [f"{f['text']} ({f.get('kind', row['reach'])})" for f in row["evidence"][:3]]
         out.append(
             f"<tr><td>{_e(pi_label(row['pi_type']))}</td><td>{_e(row['party_name'])}</td>"
             f"<td>{_list(facts, mono=True)}</td><td>{yes if row['disclosed'] else no}</td>"

@@ -298,7 +298,9 @@ def render_markdown(report: Report, catalog: Catalog | None = None) -> bytes:
                 [
                     md(pi_label(r["pi_type"])),
                     md(r["party_name"]),
-                    _join([f"{f['text']} ({r['reach']})" for f in r["evidence"][:3]]),
+                    _join(
+                        [f"{f['text']} ({f.get('kind', r['reach'])})" for f in r["evidence"][:3]]
+                    ),
                     "denied" if r["denied_by_policy"] else ("yes" if r["disclosed"] else "**no**"),
                     md(((r["denied_by"] or r["policy_ref"]) or {}).get("text", "")[:160]),
                 ]

@@ -228,6 +228,7 @@ def gather(
         evidence.embedded_policies = facts.embedded_policies
         evidence.resource_strings = facts.resource_strings
         evidence.sdks = derived.sdks
+        evidence.weak_sdks = derived.weak_sdks
         evidence.reachable = derived.reachable
         if policy is None and facts.policy_files:
             location, raw = next(iter(facts.policy_files.items()))
@@ -380,8 +381,9 @@ def build_report(evidence: Evidence) -> Report:
                     }
                 ),
                 "policy_url": s.policy_url,
+                "confidence": s.confidence,
             }
-            for s in evidence.sdks
+            for s in (*evidence.sdks, *evidence.weak_sdks)
         ],
         pi_by_party=_pi_by_party(evidence),
         present_unreached=_pi_by_party(evidence, reached=False),

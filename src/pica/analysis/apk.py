@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pica.analysis.reachability import app_reachable, pre_ui_paths
-from pica.analysis.sdks import attribute_call_sites, detect_sdks, sdk_for_class
+from pica.analysis.sdks import WEAK, attribute_call_sites, detect_sdks, sdk_for_class
 from pica.evidence import ApiUse, ReachablePath, SdkPresence
 from pica.extract.apk import ApkFacts
 from pica.extract.apk.callgraph import CallGraph
@@ -23,6 +23,9 @@ class ApkAnalysis:
     libraries: tuple[SdkPresence, ...]  # open-source libraries: their code acts for the app
     api_uses: tuple[ApiUse, ...]  # the extractor's call sites: party, and reachable or not
     reachable: tuple[ReachablePath, ...] | None  # None: reachability not analysed
+    # third-party SDKs detected weakly (a domain string alone, manifest entries whose classes
+    # are absent): facts for the report, never counted as an SDK the app carries
+    weak_sdks: tuple[SdkPresence, ...] = ()
 
 
 def analyse_apk(
@@ -53,10 +56,11 @@ def analyse_apk(
         step("pre-consent reachability")
         reachable = tuple(pre_ui_paths(facts, api_uses, owner))
     return ApkAnalysis(
-        sdks=tuple(s for s in detected if s.category != LIBRARY),
+        sdks=tuple(s for s in detected if s.category != LIBRARY and s.confidence != WEAK),
         libraries=tuple(s for s in detected if s.category == LIBRARY),
         api_uses=api_uses,
         reachable=reachable,
+        weak_sdks=tuple(s for s in detected if s.category != LIBRARY and s.confidence == WEAK),
     )
 
 

@@ -8,6 +8,11 @@
 - native library file names exactly, or by the catalog's ``*`` globs;
 - host names by suffix (``alog.umeng.com`` -> ``umeng.com``), longest suffix wins.
 
+Each detection has a confidence: ``strong`` when the SDK's code is in the package (a class
+matches), ``medium`` when a native library of the SDK is, or a manifest component of the SDK
+whose class is present, ``weak`` when only a domain string or manifest entries whose classes
+are absent point to it (a URL or a leftover manifest line is not an SDK in the package).
+
 ``sdk_for_class(name)`` attributes one class (a call site) to an SDK, or ``None`` for the app.
 Pass ``app_package`` so that a catalog prefix which is an ancestor of the app's own package
 never turns the app's code into "third-party" code. ``attribute_call_sites`` marks each call
@@ -27,6 +32,7 @@ from pica.knowledge.sdks import SdkEntry, catalog
 
 __all__ = ["attribute_call_sites", "detect_sdks", "match_host_sdk", "sdk_for_class"]
 
+STRONG, MEDIUM, WEAK = "strong", "medium", "weak"  # SdkPresence.confidence
 MAX_CODE_SIGNALS = 6  # per SDK; the rest are summarised
 
 
@@ -178,9 +184,15 @@ def detect_sdks(
     code_hits: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     signals: dict[str, list[str]] = defaultdict(list)
     found: dict[str, SdkEntry] = {}
+    medium: set[str] = set()  # SDK ids with a native library, or a component whose class exists
+    component_names = sorted({_dotted(c) for c in components})
+    wanted = set(component_names)
+    present: set[str] = set()  # component classes the DEX files define
 
     for raw in class_names:
         name = _dotted(raw)
+        if name in wanted:
+            present.add(name)
         hit = idx.match_class(name)
         if hit is None:
             comp = idx.components.get(name.split("$", 1)[0])
@@ -204,8 +216,7 @@ def detect_sdks(
                 f"code: {len(ranked) - MAX_CODE_SIGNALS} more prefixes ({rest} classes)"
             )
 
-    for comp in sorted(set(components)):
-        name = _dotted(comp)
+    for name in component_names:
         entry = idx.components.get(name)
         key = name
         if entry is None:
@@ -216,13 +227,18 @@ def detect_sdks(
         if _first_party(name, key, app_package):
             continue
         found[entry.id] = entry
-        signals[entry.id].append(f"component: {name}")
+        if name in present:
+            medium.add(entry.id)
+            signals[entry.id].append(f"component: {name}")
+        else:
+            signals[entry.id].append(f"component: {name} (class absent)")
 
     for lib in sorted(set(native_libs)):
         base = lib.replace("\\", "/").rsplit("/", 1)[-1]
         entry = idx.match_native(base)
         if entry is not None:
             found[entry.id] = entry
+            medium.add(entry.id)
             sig = f"native: {base}"
             if sig not in signals[entry.id]:
                 signals[entry.id].append(sig)
@@ -256,6 +272,7 @@ def detect_sdks(
             pi_types=e.pi_types,
             policy_url=e.policy_url,
             aliases=e.aliases,
+            confidence=(STRONG if e.id in code_hits else MEDIUM if e.id in medium else WEAK),
         )
         for e in sorted(found.values(), key=lambda e: e.id)
     ]

@@ -123,3 +123,7 @@ class SdkPresence:
     pi_types: tuple[str, ...] = ()
     policy_url: str | None = None
     aliases: tuple[str, ...] = ()  # names a policy may use for it (catalog aliases)
+    # strong: its code is in the package; medium: a native library of it, or a manifest
+    # component whose class is present; weak: only a domain string, or manifest entries whose
+    # classes are absent. Weak detections are facts, never counted as an SDK the app carries.
+    confidence: str = "strong"

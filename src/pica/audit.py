@@ -26,13 +26,17 @@ Progress = Callable[[str], None]
 
 def _pi_by_party(evidence: Evidence, reached: bool = True) -> dict[str, dict[str, list[str]]]:
     """{party: {PI type: call sites}} over the reached call sites (``reached``), or over those
-    present but unreached (``reached=False``)."""
+    present but unreached (``reached=False``). Parties: "app", an SDK's name, or
+    "unattributed" (code outside the app's own packages that no catalog rule attributes)."""
     names = {s.sdk_id: s.name for s in evidence.sdks}
     result: dict[str, dict[str, list[str]]] = {}
     for use in evidence.api_uses:
         if (use.reachable is not False) is not reached:
             continue
-        party = "app" if use.sdk is None else names.get(use.sdk, use.sdk)
+        if use.sdk is not None:
+            party = names.get(use.sdk, use.sdk)
+        else:  # code outside the app's packages that no SDK rule claims stays apart
+            party = "unattributed" if use.attributed_by == "unattributed" else "app"
         sites = result.setdefault(party, {}).setdefault(use.pi_type, [])
         site = f"{use.caller} → {use.api}"
         if site not in sites:

@@ -8,7 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pica.analysis.reachability import app_reachable, pre_ui_paths
-from pica.analysis.sdks import WEAK, attribute_call_sites, detect_sdks, sdk_for_class
+from pica.analysis.sdks import (
+    WEAK,
+    app_packages,
+    attribute_call_sites,
+    detect_sdks,
+    sdk_for_class,
+)
 from pica.evidence import ApiUse, ReachablePath, SdkPresence
 from pica.extract.apk import ApkFacts
 from pica.extract.apk.callgraph import CallGraph
@@ -44,7 +50,10 @@ def analyse_apk(
     def owner(class_name: str) -> SdkEntry | None:
         return sdk_for_class(class_name, app_package=facts.app.package)
 
-    api_uses = attribute_call_sites(facts.api_uses, owner)
+    own = app_packages(
+        facts.app.package, facts.manifest.application_class, [c.name for c in facts.components]
+    )
+    api_uses = attribute_call_sites(facts.api_uses, owner, own)
     reachable = None
     if reachability:
         step("reachability from the app's entry points")

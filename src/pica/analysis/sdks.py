@@ -30,7 +30,13 @@ from functools import cache
 from pica.evidence import ApiUse, Party, SdkPresence
 from pica.knowledge.sdks import SdkEntry, catalog
 
-__all__ = ["attribute_call_sites", "detect_sdks", "match_host_sdk", "sdk_for_class"]
+__all__ = [
+    "app_packages",
+    "attribute_call_sites",
+    "detect_sdks",
+    "match_host_sdk",
+    "sdk_for_class",
+]
 
 STRONG, MEDIUM, WEAK = "strong", "medium", "weak"  # SdkPresence.confidence
 MAX_CODE_SIGNALS = 6  # per SDK; the rest are summarised
@@ -278,19 +284,53 @@ def detect_sdks(
     ]
 
 
+def app_packages(
+    package: str | None, application_class: str | None, components: Iterable[str]
+) -> tuple[str, ...]:
+    """The app's own packages: the manifest package, the Application class's package and the
+    package of every manifest component that no catalog SDK or library claims."""
+    found: set[str] = set()
+    if package:
+        found.add(package)
+    for cls in (application_class, *components):
+        if not cls:
+            continue
+        name = _dotted(cls)
+        if sdk_for_class(name, package) is not None:
+            continue  # an SDK's or a library's component: its package is not the app's
+        pkg = name.rpartition(".")[0]
+        if pkg:
+            found.add(pkg)
+    return tuple(sorted(found))
+
+
 def attribute_call_sites(
-    uses: Iterable[ApiUse], owner: Callable[[str], SdkEntry | None]
+    uses: Iterable[ApiUse],
+    owner: Callable[[str], SdkEntry | None],
+    app_packages: Iterable[str] = (),
 ) -> tuple[ApiUse, ...]:
     """Mark each call site with the SDK whose code makes it; the rest is the app's own.
 
     ``owner`` maps a dotted class name to its catalog entry (``sdk_for_class`` bound to the
     app's package). Bundled open-source libraries act for the app (they send nothing anywhere
     by themselves), so their call sites stay first-party and only name the library.
+
+    With ``app_packages`` (the app's own packages: see ``app_packages``), a call site that no
+    catalog rule attributes is ``attributed_by="app-package"`` when its class lies under one
+    of them, else ``"unattributed"``: unknown code, kept distinct from the app's own (its
+    party stays FIRST, since nothing shows a third party). Without, it keeps the default.
     """
+    roots = tuple(sorted({p.strip(".") for p in app_packages if p and p.strip(".")}))
     out = []
     for use in uses:
         entry = owner(use.caller_class)
         if entry is None:
+            if roots:
+                name = _dotted(use.caller_class)
+                own = any(name.startswith(r + ".") for r in roots)
+                use = dataclasses.replace(
+                    use, attributed_by="app-package" if own else "unattributed"
+                )
             out.append(use)
         elif entry.is_library:
             out.append(dataclasses.replace(use, library=entry.id))

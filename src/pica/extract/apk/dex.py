@@ -593,12 +593,14 @@ class DexFile:
         if not len(last):
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        raw = raw[: last[-1] + 1]
         first = np.concatenate(([0], last[:-1] + 1))
-        token = np.repeat(np.arange(len(last)), last - first + 1)
-        shift = 7 * (np.arange(len(raw)) - first[token])
-        np.minimum(shift, 35, out=shift)  # longer than 5 bytes: malformed, kept finite
-        values = np.add.reduceat((raw & 0x7F).astype(np.int64) << shift, first)
+        length = last - first + 1
+        values = (raw[first] & 0x7F).astype(np.int64)
+        for k in range(1, 5):  # per token, not per byte; bytes past the fifth are malformed
+            longer = np.flatnonzero(length > k)
+            if not len(longer):
+                break
+            values[longer] |= (raw[first[longer] + k] & 0x7F).astype(np.int64) << (7 * k)
         vals = values.tolist()
         starts_of = first.tolist()
         n = len(vals)

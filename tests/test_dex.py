@@ -116,6 +116,58 @@ def test_targeted_method_lookup_agrees_with_the_full_index(apk: str) -> None:
                 continue
             offset = code_off + 16 + 2 * rng.randrange(insns)
             assert targeted.method_at(offset) == midx == indexed._method_at_indexed(offset)
-        assert "_code_index" not in targeted.__dict__
+        assert "_code_index" not in targeted.__dict__  # only the light index (_code_starts)
         for offset in rng.sample(range(0x70, targeted.sections[0x2001][0], 2), 20):
             assert targeted.method_at(offset) is None  # before the code section
+
+
+def test_light_code_index_equals_the_full_index() -> None:
+    for apk in ("ApiDemos-debug.apk", "settings_apk-debug.apk", "InsecureBank.apk"):
+        for dex in _dexes(apk):
+            starts, owners = dex._code_starts
+            assert (list(starts), list(owners)) == dex._code_index
+
+
+def test_pathological_dex_is_linear() -> None:
+    """CONSTRUCTED dexworst.apk: code far from a large class-data section, every other word in
+    the 128 KiB before each call a plausible code-item header (tools/build_pathological_dex.py).
+    A class-data search per candidate header took minutes; the index takes milliseconds."""
+    import time
+
+    from conftest import CONSTRUCTED
+
+    from pica.extract.apk import extract
+
+    with zipfile.ZipFile(CONSTRUCTED / "dexworst.apk") as z:
+        dex = DexFile(z.read("classes.dex"))
+    assert dex.method_id_count == 60004 and dex.class_count == 1501
+    start = time.perf_counter()
+    facts = extract(CONSTRUCTED / "dexworst.apk")
+    assert time.perf_counter() - start < 5
+    calls = sorted(
+        {
+            (u.caller_class, u.caller_method, u.api)
+            for u in facts.api_uses
+            if u.api.endswith("getDeviceId")
+        }
+    )
+    assert calls == [
+        ("com.example.worst.Hot", f"hot{i}()V", "android.telephony.TelephonyManager.getDeviceId")
+        for i in range(3)
+    ]
+    starts, owners = dex._code_starts
+    assert (list(starts), list(owners)) == dex._code_index
+
+
+def test_pathological_fixture_rebuilds_byte_for_byte(tmp_path) -> None:
+    import importlib.util
+    from pathlib import Path
+
+    from conftest import CONSTRUCTED
+
+    tool = Path(__file__).resolve().parent.parent / "tools" / "build_pathological_dex.py"
+    spec = importlib.util.spec_from_file_location("build_pathological_dex", tool)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.build_apk(tmp_path / "dexworst.apk")
+    assert (tmp_path / "dexworst.apk").read_bytes() == (CONSTRUCTED / "dexworst.apk").read_bytes()

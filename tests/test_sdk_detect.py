@@ -93,8 +93,15 @@ def test_detect_with_every_signal():
     assert "code: com.tencent.mm.opensdk (2 classes)" in by["wechat_opensdk"].signals
     assert "domain: api.weixin.qq.com" in by["wechat_opensdk"].signals
     assert by["bugly"].signals == ("code: com.tencent.bugly (2 classes)",)
-    assert by["getui_push"].signals == ("component: com.igexin.sdk.PushService",)
+    assert by["getui_push"].signals == ("component: com.igexin.sdk.PushService (class absent)",)
     assert by["jpush"].signals == ("native: libjcore220.so",)
+    assert {k: p.confidence for k, p in by.items()} == {
+        "wechat_opensdk": "strong",
+        "bugly": "strong",
+        "getui_push": "weak",  # its component's class is not in the DEX files
+        "jpush": "medium",
+        "umeng_analytics": "weak",  # a domain alone
+    }
     assert by["umeng_analytics"].signals == ("domain: umeng.com (plbslog.umeng.com)",)
     u = by["umeng_analytics"]
     assert u.chinese and u.name_zh == "友盟统计" and "imei" in u.pi_types and u.policy_url
@@ -102,7 +109,8 @@ def test_detect_with_every_signal():
 
 
 def test_component_only_detection_when_code_is_obfuscated():
-    # R8 renamed the SDK's classes; the manifest still names its components.
+    # The manifest names SDK components whose classes the DEX files do not define (R8 keeps
+    # manifest-named classes, so they are absent, not renamed): detected, but weakly (issue 19).
     classes = ["a.a", "a.b", "b.a.c", "com.example.app.App"]
     components = [
         "com.igexin.sdk.PushService",  # listed in the catalog
@@ -112,8 +120,12 @@ def test_component_only_detection_when_code_is_obfuscated():
     found = _by_id(detect_sdks(classes, components, [], []))
     assert set(found) == {"getui_push", "pangle"}
     assert found["pangle"].signals == (
-        "component: com.bytedance.sdk.openadsdk.stub.activity.Stub_Standard_Portrait_Activity",
+        "component: com.bytedance.sdk.openadsdk.stub.activity.Stub_Standard_Portrait_Activity"
+        " (class absent)",
     )
+    assert {p.confidence for p in found.values()} == {"weak"}
+    present = _by_id(detect_sdks([*classes, "com.igexin.sdk.PushService"], components, [], []))
+    assert present["getui_push"].confidence == "strong"  # its class is code in the package
 
 
 def test_domain_suffix_matching():

@@ -26,13 +26,17 @@ Progress = Callable[[str], None]
 
 def _pi_by_party(evidence: Evidence, reached: bool = True) -> dict[str, dict[str, list[str]]]:
     """{party: {PI type: call sites}} over the reached call sites (``reached``), or over those
-    present but unreached (``reached=False``)."""
+    present but unreached (``reached=False``). Parties: "app", an SDK's name, or
+    "unattributed" (code outside the app's own packages that no catalog rule attributes)."""
     names = {s.sdk_id: s.name for s in evidence.sdks}
     result: dict[str, dict[str, list[str]]] = {}
     for use in evidence.api_uses:
         if (use.reachable is not False) is not reached:
             continue
-        party = "app" if use.sdk is None else names.get(use.sdk, use.sdk)
+        if use.sdk is not None:
+            party = names.get(use.sdk, use.sdk)
+        else:  # code outside the app's packages that no SDK rule claims stays apart
+            party = "unattributed" if use.attributed_by == "unattributed" else "app"
         sites = result.setdefault(party, {}).setdefault(use.pi_type, [])
         site = f"{use.caller} → {use.api}"
         if site not in sites:
@@ -228,6 +232,7 @@ def gather(
         evidence.embedded_policies = facts.embedded_policies
         evidence.resource_strings = facts.resource_strings
         evidence.sdks = derived.sdks
+        evidence.weak_sdks = derived.weak_sdks
         evidence.reachable = derived.reachable
         if policy is None and facts.policy_files:
             location, raw = next(iter(facts.policy_files.items()))
@@ -380,8 +385,9 @@ def build_report(evidence: Evidence) -> Report:
                     }
                 ),
                 "policy_url": s.policy_url,
+                "confidence": s.confidence,
             }
-            for s in evidence.sdks
+            for s in (*evidence.sdks, *evidence.weak_sdks)
         ],
         pi_by_party=_pi_by_party(evidence),
         present_unreached=_pi_by_party(evidence, reached=False),

@@ -8,7 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pica.analysis.reachability import app_reachable, pre_ui_paths
-from pica.analysis.sdks import attribute_call_sites, detect_sdks, sdk_for_class
+from pica.analysis.sdks import (
+    WEAK,
+    app_packages,
+    attribute_call_sites,
+    detect_sdks,
+    sdk_for_class,
+)
 from pica.evidence import ApiUse, ReachablePath, SdkPresence
 from pica.extract.apk import ApkFacts
 from pica.extract.apk.callgraph import CallGraph
@@ -23,6 +29,9 @@ class ApkAnalysis:
     libraries: tuple[SdkPresence, ...]  # open-source libraries: their code acts for the app
     api_uses: tuple[ApiUse, ...]  # the extractor's call sites: party, and reachable or not
     reachable: tuple[ReachablePath, ...] | None  # None: reachability not analysed
+    # third-party SDKs detected weakly (a domain string alone, manifest entries whose classes
+    # are absent): facts for the report, never counted as an SDK the app carries
+    weak_sdks: tuple[SdkPresence, ...] = ()
 
 
 def analyse_apk(
@@ -41,7 +50,10 @@ def analyse_apk(
     def owner(class_name: str) -> SdkEntry | None:
         return sdk_for_class(class_name, app_package=facts.app.package)
 
-    api_uses = attribute_call_sites(facts.api_uses, owner)
+    own = app_packages(
+        facts.app.package, facts.manifest.application_class, [c.name for c in facts.components]
+    )
+    api_uses = attribute_call_sites(facts.api_uses, owner, own)
     reachable = None
     if reachability:
         step("reachability from the app's entry points")
@@ -53,10 +65,11 @@ def analyse_apk(
         step("pre-consent reachability")
         reachable = tuple(pre_ui_paths(facts, api_uses, owner))
     return ApkAnalysis(
-        sdks=tuple(s for s in detected if s.category != LIBRARY),
+        sdks=tuple(s for s in detected if s.category != LIBRARY and s.confidence != WEAK),
         libraries=tuple(s for s in detected if s.category == LIBRARY),
         api_uses=api_uses,
         reachable=reachable,
+        weak_sdks=tuple(s for s in detected if s.category != LIBRARY and s.confidence == WEAK),
     )
 
 

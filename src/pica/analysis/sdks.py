@@ -8,6 +8,11 @@
 - native library file names exactly, or by the catalog's ``*`` globs;
 - host names by suffix (``alog.umeng.com`` -> ``umeng.com``), longest suffix wins.
 
+Each detection has a confidence: ``strong`` when the SDK's code is in the package (a class
+matches), ``medium`` when a native library of the SDK is, or a manifest component of the SDK
+whose class is present, ``weak`` when only a domain string or manifest entries whose classes
+are absent point to it (a URL or a leftover manifest line is not an SDK in the package).
+
 ``sdk_for_class(name)`` attributes one class (a call site) to an SDK, or ``None`` for the app.
 Pass ``app_package`` so that a catalog prefix which is an ancestor of the app's own package
 never turns the app's code into "third-party" code. ``attribute_call_sites`` marks each call
@@ -25,8 +30,15 @@ from functools import cache
 from pica.evidence import ApiUse, Party, SdkPresence
 from pica.knowledge.sdks import SdkEntry, catalog
 
-__all__ = ["attribute_call_sites", "detect_sdks", "match_host_sdk", "sdk_for_class"]
+__all__ = [
+    "app_packages",
+    "attribute_call_sites",
+    "detect_sdks",
+    "match_host_sdk",
+    "sdk_for_class",
+]
 
+STRONG, MEDIUM, WEAK = "strong", "medium", "weak"  # SdkPresence.confidence
 MAX_CODE_SIGNALS = 6  # per SDK; the rest are summarised
 
 
@@ -178,9 +190,15 @@ def detect_sdks(
     code_hits: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     signals: dict[str, list[str]] = defaultdict(list)
     found: dict[str, SdkEntry] = {}
+    medium: set[str] = set()  # SDK ids with a native library, or a component whose class exists
+    component_names = sorted({_dotted(c) for c in components})
+    wanted = set(component_names)
+    present: set[str] = set()  # component classes the DEX files define
 
     for raw in class_names:
         name = _dotted(raw)
+        if name in wanted:
+            present.add(name)
         hit = idx.match_class(name)
         if hit is None:
             comp = idx.components.get(name.split("$", 1)[0])
@@ -204,8 +222,7 @@ def detect_sdks(
                 f"code: {len(ranked) - MAX_CODE_SIGNALS} more prefixes ({rest} classes)"
             )
 
-    for comp in sorted(set(components)):
-        name = _dotted(comp)
+    for name in component_names:
         entry = idx.components.get(name)
         key = name
         if entry is None:
@@ -216,13 +233,18 @@ def detect_sdks(
         if _first_party(name, key, app_package):
             continue
         found[entry.id] = entry
-        signals[entry.id].append(f"component: {name}")
+        if name in present:
+            medium.add(entry.id)
+            signals[entry.id].append(f"component: {name}")
+        else:
+            signals[entry.id].append(f"component: {name} (class absent)")
 
     for lib in sorted(set(native_libs)):
         base = lib.replace("\\", "/").rsplit("/", 1)[-1]
         entry = idx.match_native(base)
         if entry is not None:
             found[entry.id] = entry
+            medium.add(entry.id)
             sig = f"native: {base}"
             if sig not in signals[entry.id]:
                 signals[entry.id].append(sig)
@@ -256,24 +278,59 @@ def detect_sdks(
             pi_types=e.pi_types,
             policy_url=e.policy_url,
             aliases=e.aliases,
+            confidence=(STRONG if e.id in code_hits else MEDIUM if e.id in medium else WEAK),
         )
         for e in sorted(found.values(), key=lambda e: e.id)
     ]
 
 
+def app_packages(
+    package: str | None, application_class: str | None, components: Iterable[str]
+) -> tuple[str, ...]:
+    """The app's own packages: the manifest package, the Application class's package and the
+    package of every manifest component that no catalog SDK or library claims."""
+    found: set[str] = set()
+    if package:
+        found.add(package)
+    for cls in (application_class, *components):
+        if not cls:
+            continue
+        name = _dotted(cls)
+        if sdk_for_class(name, package) is not None:
+            continue  # an SDK's or a library's component: its package is not the app's
+        pkg = name.rpartition(".")[0]
+        if pkg:
+            found.add(pkg)
+    return tuple(sorted(found))
+
+
 def attribute_call_sites(
-    uses: Iterable[ApiUse], owner: Callable[[str], SdkEntry | None]
+    uses: Iterable[ApiUse],
+    owner: Callable[[str], SdkEntry | None],
+    app_packages: Iterable[str] = (),
 ) -> tuple[ApiUse, ...]:
     """Mark each call site with the SDK whose code makes it; the rest is the app's own.
 
     ``owner`` maps a dotted class name to its catalog entry (``sdk_for_class`` bound to the
     app's package). Bundled open-source libraries act for the app (they send nothing anywhere
     by themselves), so their call sites stay first-party and only name the library.
+
+    With ``app_packages`` (the app's own packages: see ``app_packages``), a call site that no
+    catalog rule attributes is ``attributed_by="app-package"`` when its class lies under one
+    of them, else ``"unattributed"``: unknown code, kept distinct from the app's own (its
+    party stays FIRST, since nothing shows a third party). Without, it keeps the default.
     """
+    roots = tuple(sorted({p.strip(".") for p in app_packages if p and p.strip(".")}))
     out = []
     for use in uses:
         entry = owner(use.caller_class)
         if entry is None:
+            if roots:
+                name = _dotted(use.caller_class)
+                own = any(name.startswith(r + ".") for r in roots)
+                use = dataclasses.replace(
+                    use, attributed_by="app-package" if own else "unattributed"
+                )
             out.append(use)
         elif entry.is_library:
             out.append(dataclasses.replace(use, library=entry.id))

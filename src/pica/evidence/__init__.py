@@ -121,6 +121,9 @@ class Evidence:
     device_profile: dict[str, str] = field(default_factory=dict)  # taxonomy id -> seeded value
     runtime: RuntimeAnalysis | None = None  # the trace and captures joined (pica.analysis)
     warnings: tuple[str, ...] = ()  # what readers skipped: "t.jsonl: line 12: unknown kind…"
+    # third-party SDKs detected only weakly (a domain string alone, manifest entries whose
+    # classes are absent): listed in the report, never counted by a rule or the comparison
+    weak_sdks: tuple[SdkPresence, ...] = ()
 
     @property
     def has_apk(self) -> bool:

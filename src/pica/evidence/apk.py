@@ -75,6 +75,12 @@ class ApiUse:
     # Whether any entry point of the app reaches this call site (pica.analysis.reachability);
     # None: not analysed. An unreached call site is present, never collection.
     reachable: bool | None = None
+    # Which rule attributed the call site (pica.analysis.sdks.attribute_call_sites):
+    # "prefix": a catalog SDK's or library's code prefix (sdk/library say which); "app-package":
+    # the caller lies under the app's own packages (manifest package, Application and component
+    # packages); "unattributed": neither holds, so whose code it is stays unknown (party is
+    # still FIRST: nothing shows a third party).
+    attributed_by: str = "prefix"
 
     @property
     def caller(self) -> str:
@@ -123,3 +129,7 @@ class SdkPresence:
     pi_types: tuple[str, ...] = ()
     policy_url: str | None = None
     aliases: tuple[str, ...] = ()  # names a policy may use for it (catalog aliases)
+    # strong: its code is in the package; medium: a native library of it, or a manifest
+    # component whose class is present; weak: only a domain string, or manifest entries whose
+    # classes are absent. Weak detections are facts, never counted as an SDK the app carries.
+    confidence: str = "strong"

@@ -226,6 +226,17 @@ def sdk_display_name(sdk: Mapping[str, Any]) -> str:
     return name
 
 
+_CONFIDENCE = {
+    "medium": " (中 medium: native library or manifest component, no SDK code matched)",
+    "weak": " (弱 weak: domain or manifest entry only; not counted as an SDK)",
+}
+
+
+def confidence_note(sdk: Mapping[str, Any]) -> str:
+    """What to add after an SDK's category: nothing for a strong detection (its code is here)."""
+    return _CONFIDENCE.get(text(sdk.get("confidence")), "")
+
+
 def plain(value: Any) -> Any:
     """Recursively turn report values into JSON types (enums → value, tuples → lists)."""
     if isinstance(value, Enum):

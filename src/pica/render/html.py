@@ -23,6 +23,7 @@ from pica.render._common import (
     Row,
     app_version,
     categories,
+    confidence_note,
     not_assessed,
     pi_label,
     rows,
@@ -459,7 +460,8 @@ def _sdks(report: Report) -> str:
             name += f'<br><span class="mono muted">{_e(catalog_id)}</span>'
         policy = sdk.get("policy_url")
         out.append(
-            f"<tr><td>{name}</td><td>{vendor}</td><td>{_e(sdk.get('category'))}</td>"
+            f"<tr><td>{name}</td><td>{vendor}</td>"
+            f"<td>{_e(sdk.get('category'))}{_e(confidence_note(sdk))}</td>"
             f"<td>{_list(sdk.get('signals') or (), mono=True)}</td>"
             f"<td>{_list(pi_label(p) for p in sdk.get('pi_types') or ())}</td>"
             f"<td>{_list(pi_label(p) for p in sdk.get('reached_pi') or ())}</td>"

@@ -22,6 +22,7 @@ from pica.render._common import (
     Row,
     app_version,
     categories,
+    confidence_note,
     not_assessed,
     pi_label,
     rows,
@@ -271,7 +272,7 @@ def render_markdown(report: Report, catalog: Catalog | None = None) -> bytes:
                 [
                     md(sdk_display_name(sdk)),
                     md(sdk.get("vendor")) + (" (CN)" if sdk.get("chinese") is True else ""),
-                    md(sdk.get("category")),
+                    md(sdk.get("category")) + md(confidence_note(sdk)),
                     _join(sdk.get("signals") or ()),
                     _join(pi_label(p) for p in sdk.get("pi_types") or ()),
                     _join(pi_label(p) for p in sdk.get("reached_pi") or ()),

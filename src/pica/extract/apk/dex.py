@@ -542,12 +542,6 @@ class DexFile:
             index.setdefault(cdef.type_idx, []).append(cdef)
         return index
 
-    @cached_property
-    def _class_data_starts(self) -> tuple[list[int], list[int]]:
-        """Class-data offsets in file order, and the class each belongs to."""
-        pairs = sorted((c.class_data_off, c.type_idx) for c in self.class_defs if c.class_data_off)
-        return [p[0] for p in pairs], [p[1] for p in pairs]
-
     def code_offset(self, method_idx: int) -> int | None:
         """Code item offset of a method defined in this file, or None (abstract, native, absent)."""
         known = self._code_cache.get(method_idx)
@@ -562,40 +556,93 @@ class DexFile:
     def method_at(self, offset: int) -> int | None:
         """The method whose instructions contain a byte offset, if any.
 
-        Without parsing every class: walk back to a plausible code-item header, then confirm
-        it by finding its offset among the code offsets of the one class-data item that holds
-        that number. Falls back to the full index when the file has no usable map.
+        Looked up in a sorted index of code offsets built in one vectorised pass over the
+        class-data section (`_code_starts`), so that every lookup is a binary search and no
+        input makes the lookups super-linear. Uses the full index instead when it exists
+        already, or when the file has no usable map.
         """
         if "_code_index" in self.__dict__ or 0x2000 not in self.sections:
             return self._method_at_indexed(offset)
-        data = self.data
-        cd_start, _count = self.sections[0x2000]
-        cd_end = self._section_end(0x2000)
-        starts, owners = self._class_data_starts
-        floor = max(self._data_off, offset - 2 * 0xFFFF - 16)
-        candidate = (offset - 16) & ~3
-        while candidate >= floor:
-            regs, ins, _outs, _tries, debug_off, insns = struct.unpack_from(
-                "<HHHHII", data, candidate
-            )
-            if (
-                ins <= regs
-                and candidate + 16 + 2 * insns > offset
-                and candidate + 16 + 2 * insns <= len(data)
-                and (debug_off == 0 or self._data_off <= debug_off < len(data))
-            ):
-                needle = _uleb_bytes(candidate)
-                pos = data.find(needle, cd_start, cd_end)
-                while pos >= 0:
-                    item = bisect_right(starts, pos) - 1
-                    if item >= 0:
-                        for midx, code_off in self.class_methods(owners[item]):
-                            if code_off == candidate:
-                                self._code_cache[midx] = code_off
-                                return midx
-                    pos = data.find(needle, pos + 1, cd_end)
-            candidate -= 4
+        starts, owners = self._code_starts
+        pos = int(np.searchsorted(starts, offset, side="right")) - 1
+        if pos < 0:
+            return None
+        code_off = int(starts[pos])
+        if code_off + 16 > len(self.data):
+            raise InputError(f"{self.name}: code item out of range")
+        (insns_size,) = struct.unpack_from("<I", self.data, code_off + 12)
+        if code_off + 16 <= offset < code_off + 16 + 2 * insns_size:
+            midx = int(owners[pos])
+            self._code_cache.setdefault(midx, code_off)
+            return midx
         return None
+
+    @cached_property
+    def _code_starts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted code item offsets and the method idx owning each, as numpy arrays.
+
+        The class-data section is all uleb128 numbers: they are decoded at once with numpy;
+        a Python loop over the class-data items (not over their methods) finds the method
+        runs; the method indexes (delta-coded per run) and code offsets are then gathered
+        vectorised. Same content as `_code_index`, at a fraction of its cost.
+        """
+        start, count = self.sections[0x2000]
+        end = min(self._section_end(0x2000), len(self.data))
+        raw = np.frombuffer(self.data, dtype=np.uint8, count=max(end - start, 0), offset=start)
+        last = np.flatnonzero(raw < 0x80)  # the last byte of every uleb128
+        if not len(last):
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        first = np.concatenate(([0], last[:-1] + 1))
+        length = last - first + 1
+        values = (raw[first] & 0x7F).astype(np.int64)
+        for k in range(1, 5):  # per token, not per byte; bytes past the fifth are malformed
+            longer = np.flatnonzero(length > k)
+            if not len(longer):
+                break
+            values[longer] |= (raw[first[longer] + k] & 0x7F).astype(np.int64) << (7 * k)
+        vals = values.tolist()
+        starts_of = first.tolist()
+        n = len(vals)
+        runs_start: list[int] = []
+        runs_len: list[int] = []
+        seen: set[int] = set()
+        i = 0
+        for _ in range(count):
+            if i + 4 > n:
+                break
+            seen.add(start + starts_of[i])
+            sf, inf, dm, vm = vals[i : i + 4]
+            i += 4 + 2 * (sf + inf)
+            if i + 3 * (dm + vm) > n:
+                raise InputError(f"{self.name}: truncated class data")
+            for size in (dm, vm):
+                if size:
+                    runs_start.append(i)
+                    runs_len.append(size)
+                i += 3 * size
+        extra: list[tuple[int, int]] = []
+        for cdef in self.class_defs:  # class data outside the section (odd files): read apart
+            off = cdef.class_data_off
+            if off and off not in seen:
+                extra.extend(self.class_methods(cdef.type_idx))
+        lengths = np.asarray(runs_len, dtype=np.int64)
+        total = int(lengths.sum()) if len(lengths) else 0
+        run_first = np.concatenate(([0], np.cumsum(lengths)[:-1])) if total else lengths
+        within = np.arange(total) - np.repeat(run_first, lengths)
+        pos = np.repeat(np.asarray(runs_start, dtype=np.int64), lengths) + 3 * within
+        diffs = values[pos]
+        cum = np.cumsum(diffs)
+        base = np.repeat(cum[run_first] - diffs[run_first], lengths) if total else cum
+        midx = cum - base
+        code = values[pos + 2]
+        if extra:
+            midx = np.concatenate((midx, np.asarray([m for m, _c in extra], dtype=np.int64)))
+            code = np.concatenate((code, np.asarray([c for _m, c in extra], dtype=np.int64)))
+        keep = code != 0
+        code, midx = code[keep], midx[keep]
+        order = np.lexsort((midx, code))
+        return code[order], midx[order]
 
     def _method_at_indexed(self, offset: int) -> int | None:
         starts, owners = self._code_index
@@ -707,18 +754,6 @@ class DexFile:
 
 _URL = re.compile(rb"https?://[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]{4,2048}")
 _ULEB = re.compile(rb"[\x80-\xff]{0,4}[\x00-\x7f]")
-
-
-def _uleb_bytes(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
 
 
 def _uleb_value(token: bytes) -> int:

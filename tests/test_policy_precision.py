@@ -1,0 +1,99 @@
+"""Issue 18: violations from the policy alone rest on clear evidence. Real sentences from the
+CAPP-130 policies (CC BY 4.0) that used to make a wrong violation, and ones that still must."""
+
+from __future__ import annotations
+
+from pica.evidence import Evidence
+from pica.extract.policy import extract_text
+from pica.report import Verdict
+from pica.rules import run_rules
+from pica.rules.policy_cites import not_disclosure, purpose_context
+
+
+def _policy(text: str):
+    return extract_text(text, name="p.txt", html=False)
+
+
+def _finding(text: str, item: str):
+    ev = Evidence(inputs={"policy": "p.txt"}, policy=_policy(text))
+    return next(f for f in run_rules(ev) if f.item_id == item)
+
+
+def _index(policy, needle: str) -> int:
+    return next(i for i, s in enumerate(policy.statements) if needle in s.text)
+
+
+# -- point 4: PI terms that disclose no collection -------------------------------------------
+
+
+def test_consent_exception_boilerplate_is_no_health_collection() -> None:
+    text = (
+        "一、我们如何收集和使用您的个人信息\n为向您提供账号注册功能，我们会收集您的手机号码。\n"
+        "二、征得授权同意的例外\n为履行法定职责或者法定义务所必需；\n"
+        "为应对突发公共卫生事件，或者紧急情况下为保护自然人的生命健康和财产安全所必需；\n"
+    )
+    pol = _policy(text)
+    assert not_disclosure(pol, _index(pol, "生命健康"))
+    assert not_disclosure(pol, _index(pol, "手机号码")) == ""
+
+
+def test_postal_address_for_complaints_and_sms_as_channel_are_no_collection() -> None:
+    text = (
+        "10. 与我们联系\n3) 通过 https://kf.qq.com/ 与我们联系；\n4) 将您的问题邮寄至下列地址：\n"
+        "7.1 信息推送\n您在使用我们的服务时，我们可能向您发送电子邮件、短信、资讯或推送通知。\n"
+    )
+    pol = _policy(text)
+    assert not_disclosure(pol, _index(pol, "邮寄至"))
+    assert not_disclosure(pol, _index(pol, "推送通知"))
+
+
+def test_definition_of_sensitive_pi_is_no_collection() -> None:
+    text = (
+        "（五）有关敏感信息的提示\n某些个人信息因其特殊性可能被认为是个人敏感信息，包括您的身份证号码、"
+        "个人生物识别信息、银行账号、通信记录和内容、财产信息、征信信息、行踪轨迹、住宿信息、"
+        "健康生理信息、交易信息等。\n"
+    )
+    pol = _policy(text)
+    assert not_disclosure(pol, _index(pol, "敏感信息，包括"))
+
+
+# -- point 5: 2.1 from the policy alone ------------------------------------------------------
+
+
+def test_purpose_in_the_sentence_heading_or_lead_in_counts() -> None:
+    text = (
+        "（一）账号注册/登录与身份验证\n"
+        "【基本信息维护】您在使用优酷时，为维护您的基本资料，改善您的服务体验，您可自主选择填写"
+        "您的性别、头像、昵称、生日、个人简介等。\n"
+        "2.2.5. 保障账户安全所需信息\n为提高您使用拼多多服务的安全性，更准确地预防钓鱼网站欺诈和"
+        "保护账户安全，我们可能会收集您的以下信息：\n- 设备MAC地址\n- 已安装应用列表\n"
+    )
+    pol = _policy(text)
+    assert purpose_context(pol, _index(pol, "性别")) == "sentence"
+    assert purpose_context(pol, _index(pol, "MAC")) != ""
+    assert _finding(text, "2.1").verdict is not Verdict.VIOLATION
+
+
+def test_collection_without_any_purpose_is_a_violation_naming_the_pi() -> None:
+    text = (
+        "隐私政策\n本政策说明我们处理个人信息的规则。\n"
+        "三、其他\n我们会收集您的通讯录。\n本政策自发布之日起生效。\n"
+    )
+    f = _finding(text, "2.1")
+    assert f.verdict is Verdict.VIOLATION
+    assert "通讯录" in f.reason and any("通讯录" in c.text for c in f.cites)
+
+
+def test_sdks_said_used_but_none_named_is_inconclusive_not_violation() -> None:
+    text = (
+        "一、我们如何收集信息\n为向您提供账号注册功能，我们会收集您的手机号码。\n"
+        "1、为实现本政策中声明的目的，我们会接入第三方服务商提供的SDK或其他类似的应用程序与第三方合作。\n"
+    )
+    f = _finding(text, "2.1")
+    assert f.verdict is Verdict.INCONCLUSIVE
+    assert f.searched and "SDK" in f.reason
+
+
+def test_no_collection_statement_is_still_a_violation() -> None:
+    f = _finding("隐私政策\n我们重视您的隐私。\n本政策自发布之日起生效。\n", "2.1")
+    assert f.verdict is Verdict.VIOLATION and f.searched

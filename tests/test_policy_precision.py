@@ -97,3 +97,30 @@ def test_sdks_said_used_but_none_named_is_inconclusive_not_violation() -> None:
 def test_no_collection_statement_is_still_a_violation() -> None:
     f = _finding("隐私政策\n我们重视您的隐私。\n本政策自发布之日起生效。\n", "2.1")
     assert f.verdict is Verdict.VIOLATION and f.searched
+
+
+# -- 4.5: an improvement ground beside the core one, or optional data, is no forced consent -----
+
+
+def test_improvement_beside_core_purpose_is_not_4_5() -> None:
+    text = (
+        "3.当您使用电子银行服务时，为了维护服务的正常运行，优化我行的服务体验及保障您的账号安全，"
+        "我行会收集以下基础信息，包括您的设备型号、操作系统、唯一设备标识符、登录IP地址，"
+        "这些信息是为您提供服务必须收集的基础信息，以保障您正常使用我行的服务。\n"
+    )
+    assert _finding(text, "4.5").verdict is Verdict.COMPLIANT
+
+
+def test_optional_data_is_not_4_5() -> None:
+    for text in (
+        "【非必需信息】为58同城出于提升用户体验、增强服务效果等原因所可能收集的个人信息。\n",
+        "这并非要求您必须向我们提供个人信息，但一些情况下，我们需要收集您的一些信息，帮助您成为"
+        "我们的用户，向您提供良好服务，为您优化用户体验，并提供安全保障。\n",
+    ):
+        assert _finding(text, "4.5").verdict is not Verdict.VIOLATION
+
+
+def test_forced_consent_on_improvement_alone_is_4_5_quoting_it() -> None:
+    text = "为了提升用户体验，我们会收集您的设备信息，如您不同意，将无法使用本应用。\n"
+    f = _finding(text, "4.5")
+    assert f.verdict is Verdict.VIOLATION and "提升用户体验" in f.reason

@@ -124,3 +124,29 @@ def test_forced_consent_on_improvement_alone_is_4_5_quoting_it() -> None:
     text = "为了提升用户体验，我们会收集您的设备信息，如您不同意，将无法使用本应用。\n"
     f = _finding(text, "4.5")
     assert f.verdict is Verdict.VIOLATION and "提升用户体验" in f.reason
+
+
+# -- 3.6: pushes not based on PI; opt-outs named as the feature's switch ------------------------
+
+
+def test_feature_switch_is_an_opt_out_for_3_6() -> None:
+    text = (
+        "为了向您提供更加优质的服务与用户体验，我们可能会将您的 Keep 账号、浏览信息、健身需求进行关联"
+        "并进行数据分析以形成用户画像，用来向您推荐您感兴趣的商品或服务。\n"
+        "您可通过左上角「设置」-「隐私」-「展示我可能感兴趣的内容」自行决定是否变更您的授权行为。\n"
+    )
+    assert _finding(text, "3.6").verdict is Verdict.COMPLIANT
+
+
+def test_push_of_cached_content_is_no_targeting() -> None:
+    text = "当我们检测您处于无网络、或弱移动网络的环境下，我们将仅为您推送您已经缓存于本地的相关视频内容。\n"
+    assert _finding(text, "3.6").verdict is not Verdict.VIOLATION
+
+
+def test_targeted_ads_without_opt_out_is_3_6_quoting_it() -> None:
+    text = (
+        "这些 cookies 和 web beacon 可能会收集与您相关的非个人身份信息，以用于分析用户如何使用该等服务、"
+        "向您发送您可能感兴趣的广告，或用于评估广告服务的效果。\n"
+    )
+    f = _finding(text, "3.6")
+    assert f.verdict is Verdict.VIOLATION and "感兴趣的广告" in f.reason and f.searched

@@ -150,3 +150,29 @@ def test_targeted_ads_without_opt_out_is_3_6_quoting_it() -> None:
     )
     f = _finding(text, "3.6")
     assert f.verdict is Verdict.VIOLATION and "感兴趣的广告" in f.reason and f.searched
+
+
+# -- 6.2: an offline route beside an in-app one; "feedback@" is no fee --------------------------
+
+
+def test_offline_route_beside_in_app_path_is_not_6_2() -> None:
+    text = (
+        "（2）您可通过如下路径注销12306网账户：\n"
+        "1）您可以通过登录12306 APP进行账户注销，具体路径为：点击 “我的”——点击页面右上方设置按钮——点击“注销”；\n"
+        "2）携带注册时填写的有效身份证原件，到就近火车站窗口办理注销。\n"
+    )
+    assert _finding(text, "6.2").verdict is Verdict.COMPLIANT
+
+
+def test_feedback_mail_address_is_no_fee() -> None:
+    text = (
+        "例如您想要删除个人账号，可以发送邮件到 feedback@keep.com 与我们联络并提出您的要求，"
+        "我们将在收到后 15 个工作日内联络您并完成核查和处理。\n"
+    )
+    assert _finding(text, "6.2").verdict is not Verdict.VIOLATION
+
+
+def test_sole_offline_condition_is_still_6_2() -> None:
+    text = "如需注销账号，您需要提供手持身份证照片并邮寄书面申请材料。\n"
+    f = _finding(text, "6.2")
+    assert f.verdict is Verdict.VIOLATION and "手持身份证" in f.reason

@@ -8,7 +8,7 @@ from pica.evidence.policy import ResponseLimit
 from pica.report import Finding, Verdict
 from pica.rules import rule
 from pica.rules.common import needs_person, unless_policy
-from pica.rules.policy_cites import cite_texts, policy_finding, searched_policy
+from pica.rules.policy_cites import cite_texts, judgement_pattern, policy_finding, searched_policy
 
 
 def _limits(prof: PolicyProfile, scopes: tuple[str, ...]) -> tuple[list[ResponseLimit], float]:
@@ -76,14 +76,49 @@ def unreasonable_conditions(evidence: Evidence) -> Finding:
     assert policy is not None and policy.profile is not None
     prof = policy.profile
     fix = "Remove conditions beyond identity verification (hand-held ID photos, notarisation, offline visits, fees) from correction, deletion and cancellation."
-    if prof.unreasonable_conditions:
+    alternative = judgement_pattern("condition_alternative")
+    other_product = judgement_pattern("condition_other_product")
+    sole, optional, product = [], [], []
+    for ref in prof.unreasonable_conditions:
+        if other_product.search(ref.text):
+            product.append(ref)
+        elif alternative.search(ref.text) or _online_nearby(policy, ref):
+            optional.append(ref)
+        else:
+            sole.append(ref)
+    if sole:
         return policy_finding(
             "6.2",
             Verdict.VIOLATION,
-            "The policy sets conditions on correction, deletion or account cancellation beyond what identity verification needs.",
-            cite_texts(policy, prof.unreasonable_conditions[:3]),
+            "Required: correction, deletion and cancellation need no more than identity "
+            "verification. The policy attaches a further condition, with no online or in-app "
+            "alternative next to it: " + "; ".join(f"「{r.text[:120]}」" for r in sole[:2]) + ".",
+            cite_texts(policy, sole[:3]),
             fix,
             confidence="medium",
+        )
+    if product:
+        return policy_finding(
+            "6.2",
+            Verdict.INCONCLUSIVE,
+            "The policy requires an offline visit or documents to close a telephone number or "
+            "bank account (a carrier's or bank's own product): "
+            + "; ".join(f"「{r.text[:120]}」" for r in product[:2])
+            + "; whether the app account itself carries the condition needs a reader.",
+            cite_texts(policy, product[:3]),
+            fix,
+            missing=("MANUAL",),
+        )
+    if optional:
+        return policy_finding(
+            "6.2",
+            Verdict.COMPLIANT,
+            "The offline or document route the policy names is one option beside an online or "
+            "in-app one: " + "; ".join(f"「{r.text[:120]}」" for r in optional[:2]) + ".",
+            cite_texts(policy, optional[:3]),
+            fix,
+            confidence="medium",
+            manual_test="Cancel a test account in the app and note every condition it imposes.",
         )
     rights = [r for r in prof.rights if r.kind in ("correct", "delete", "cancel_account")]
     if not rights:
@@ -232,4 +267,19 @@ def no_complaint_channel(evidence: Evidence) -> Finding:
             if concrete
             else f" Only in-app channels ({', '.join(kinds)}) are named, with no e-mail, phone or address."
         ),
+    )
+
+
+def _online_nearby(policy, ref) -> bool:
+    """An online or in-app route within three sentences of ``ref`` in its section (the offline
+    route is then one item of a list of options: "1）通过登录APP…注销；2）携带身份证原件…")."""
+    stmts = policy.statements
+    at = next((i for i, s in enumerate(stmts) if s.span.start == ref.span.start), None)
+    if at is None:
+        return False
+    alt = judgement_pattern("condition_alternative")
+    return any(
+        alt.search(stmts[j].text)
+        for j in range(max(0, at - 3), min(len(stmts), at + 4))
+        if j != at and stmts[j].section == ref.section
     )

@@ -176,3 +176,28 @@ def test_sole_offline_condition_is_still_6_2() -> None:
     text = "如需注销账号，您需要提供手持身份证照片并邮寄书面申请材料。\n"
     f = _finding(text, "6.2")
     assert f.verdict is Verdict.VIOLATION and "手持身份证" in f.reason
+
+
+# -- 6.1: 删除账号 and a labelled 注销渠道 line are account cancellation -----------------------
+
+
+def test_delete_account_in_a_ui_path_and_labelled_channel_count_for_6_1() -> None:
+    base = (
+        "您可以在“我的-设置-个人资料”中更正您的个人信息。\n"
+        "您可以在“我的-设置-隐私”中删除您的浏览记录等个人信息。\n"
+    )
+    for line in (
+        "登录交管12123手机客户端，进入“我的”，点击右上角“设置”，可以进行登录密码修改、手势密码修改、"
+        "删除账号、暂停账号、账号迁移。\n",
+        "（四）注销账号\n注销渠道：我的-设置-关于我们-注销账号\n",
+    ):
+        assert _finding(base + line, "6.1").verdict is not Verdict.VIOLATION
+
+
+def test_no_cancellation_named_at_all_is_6_1_with_searched() -> None:
+    text = (
+        "您可以在“我的-设置-个人资料”中更正您的个人信息。\n"
+        "您可以在“我的-设置-隐私”中删除您的浏览记录等个人信息。\n"
+    )
+    f = _finding(text, "6.1")
+    assert f.verdict is Verdict.VIOLATION and "account cancellation" in f.reason and f.searched

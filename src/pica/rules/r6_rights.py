@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pica import knowledge
-from pica.evidence import Evidence, PolicyProfile
+from pica.evidence import Evidence, PolicyProfile, PolicyStatement
 from pica.evidence.policy import ResponseLimit
 from pica.report import Finding, Verdict
 from pica.rules import rule
@@ -34,13 +34,43 @@ def no_correction_deletion(evidence: Evidence) -> Finding:
         "cancel_account": "account cancellation",
     }
     found = {k: policy.profile.rights_of(k) for k in labels}
-    missing = [labels[k] for k, v in found.items() if not v]
     cites = cite_texts(policy, [v[0].ref for v in found.values() if v])
+    # Rights in wordings the reader does not know (删除账号, 注销渠道：…, a heading): with an
+    # in-app path they are offered; named without one, whether they are is for a reader.
+    ui = judgement_pattern("ui_path")
+    named: dict[str, list[PolicyStatement]] = {}
+    for k, v in found.items():
+        if v:
+            continue
+        rx = judgement_pattern(f"right_mention_{k}")
+        hits = [s for s in policy.statements if rx.search(s.text) or rx.search(s.section)]
+        if hits:
+            named[k] = hits
+    with_path = {k for k, hits in named.items() if any(ui.search(s.text) for s in hits)}
+    vague = {k for k in named if k not in with_path}
+    missing = [labels[k] for k, v in found.items() if not v and k not in named]
+    extra = [s for k in with_path for s in named[k] if ui.search(s.text)][:2]
+    cites = cites + cite_texts(policy, extra)
+    if not missing and vague:
+        hits = [named[k][0] for k in vague]
+        return policy_finding(
+            "6.1",
+            Verdict.INCONCLUSIVE,
+            "The policy names "
+            + ", ".join(labels[k] for k in vague)
+            + " but gives no path or channel the reader recognises: "
+            + "; ".join(f"「{s.text[:100]}」" for s in hits[:2])
+            + ".",
+            cites + cite_texts(policy, hits[:2]),
+            fix,
+            missing=("MANUAL",),
+        )
     if missing:
         return policy_finding(
             "6.1",
             Verdict.VIOLATION,
-            "The policy offers no " + ", no ".join(missing) + " function.",
+            "Required: a way to correct and delete PI and to cancel the account. The policy "
+            "never names " + ", nor ".join(missing) + " (Searched below).",
             cites,
             fix,
             searched=(

@@ -201,3 +201,38 @@ def test_no_cancellation_named_at_all_is_6_1_with_searched() -> None:
     )
     f = _finding(text, "6.1")
     assert f.verdict is Verdict.VIOLATION and "account cancellation" in f.reason and f.searched
+
+
+# -- 6.3 / 6.5: deadlines read off the right clause; an in-app feedback entry is a channel ------
+
+
+def test_retention_period_is_no_response_time() -> None:
+    text = (
+        "您可以在“我的-设置”中注销账号，我们会在15个工作日内完成处理。\n"
+        "个人账号的存储空间在个人账号注销后释放，企业账号的存储空间在企业账号注销或失效后一个月后释放。\n"
+    )
+    assert _finding(text, "6.3").verdict is Verdict.COMPLIANT
+
+
+def test_specific_15_working_day_promise_beats_a_general_30_days() -> None:
+    text = (
+        "您可以通过登录米哈游通行证账号系统 https://user.mihoyo.com 进行操作，我们会在15个工作日内处理您的请求。\n"
+        "我们将在三十天内作出答复。\n"
+    )
+    assert _finding(text, "6.3").verdict is Verdict.COMPLIANT
+
+
+def test_in_app_feedback_entry_is_a_complaint_channel() -> None:
+    text = (
+        "如您对本《隐私政策》相关的事宜有任何问题，请通过个人中心里的“用户反馈及帮助”与我们联系。\n"
+    )
+    assert _finding(text, "6.5").verdict is Verdict.COMPLIANT
+
+
+def test_thirty_days_for_questions_is_6_5_quoting_it() -> None:
+    text = (
+        "您可以通过 privacy@example.com 与我们联系。\n"
+        "我们将尽快审核所涉问题，并在验证您的用户身份后的三十天内予以回复。\n"
+    )
+    f = _finding(text, "6.5")
+    assert f.verdict is Verdict.VIOLATION and "三十天" in f.reason

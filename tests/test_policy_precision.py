@@ -236,3 +236,22 @@ def test_thirty_days_for_questions_is_6_5_quoting_it() -> None:
     )
     f = _finding(text, "6.5")
     assert f.verdict is Verdict.VIOLATION and "三十天" in f.reason
+
+
+# -- 2.4: the SDK list 2.1 requires does not count as jargon -----------------------------------
+
+
+def test_sdk_list_identifiers_are_not_2_4_jargon() -> None:
+    row = (
+        "收集的个人信息的类型/字段：设备标识符（如IMEI、OAID、IMSI、ICCID、GAID、MEID、Android ID）、"
+        "MAC地址、IP地址、SDK版本\n"
+    )
+    text = (
+        "一、我们如何收集和使用您的个人信息\n为向您提供账号注册功能，我们会收集您的手机号码和昵称。\n"
+        "我们会在您同意后读取您的位置信息，用于向您展示附近的门店和天气。\n"
+        * 3
+        + "附录：第三方SDK目录\n"
+        + ("SDK名称：某推送SDK\n" + row) * 6
+    )
+    f = _finding(text, "2.4")
+    assert f.verdict is Verdict.COMPLIANT and "outside the third-party SDK list" in f.reason

@@ -176,3 +176,16 @@ def purpose_context(policy: PolicyEvidence, i: int) -> str:
             if t.purposes or cue.search(t.text) or (j < len(labels) and "purpose" in labels[j]):
                 return "sentence before" if j < i else "sentence after"
     return ""
+
+
+def sdk_list_statements(policy: PolicyEvidence) -> list[PolicyStatement]:
+    """The sentences of the policy's third-party SDK list: SDK table rows, and SDK-list lines
+    (``judgement.sdk_list_line``) under an SDK-list heading (``judgement.sdk_list_section``)."""
+    prof = policy.profile
+    rows = {r.ref.span.start for r in prof.sdk_rows} if prof is not None else set()
+    sec, line = judgement_pattern("sdk_list_section"), judgement_pattern("sdk_list_line")
+    return [
+        s
+        for s in policy.statements
+        if s.span.start in rows or (sec.search(s.section) and line.search(s.text))
+    ]

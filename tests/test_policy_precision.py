@@ -255,3 +255,33 @@ def test_sdk_list_identifiers_are_not_2_4_jargon() -> None:
     )
     f = _finding(text, "2.4")
     assert f.verdict is Verdict.COMPLIANT and "outside the third-party SDK list" in f.reason
+
+
+# -- point 4: spacing, full-width forms, generic terms ----------------------------------------
+
+
+def test_spaced_and_full_width_terms_are_normalised() -> None:
+    from pica.extract.policy.statements import analyse
+
+    assert analyse("我们会收集您的IP 地址。").pi_types == ("ip_address",)
+    assert analyse("我们会收集您的ＩＭＥＩ。").pi_types == ("imei",)
+    assert analyse("将您的问题邮寄至下列地址：").pi_types == ()
+    assert (
+        analyse(
+            "为应对突发公共卫生事件，或者紧急情况下为保护自然人的生命健康和财产安全所必需；"
+        ).pi_types
+        == ()
+    )
+
+
+def test_generic_terms_map_to_their_group() -> None:
+    from pica.rules.policy_cites import disclosed_pi
+
+    pol = _policy(
+        "为保障账号安全，我们会收集您的设备信息。\n为统计分析，我们会收集设备标识符。\n"
+        "We collect device identifiers to prevent fraud.\n"
+    )
+    for i in range(3):
+        got = set(disclosed_pi(pol, i))
+        assert {"imei", "android_id", "oaid", "mac_address"} <= got, (i, got)
+        assert "contacts" not in got

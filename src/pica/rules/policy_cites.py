@@ -189,3 +189,19 @@ def sdk_list_statements(policy: PolicyEvidence) -> list[PolicyStatement]:
         for s in policy.statements
         if s.span.start in rows or (sec.search(s.section) and line.search(s.text))
     ]
+
+
+def disclosed_pi(policy: PolicyEvidence, i: int) -> tuple[str, ...]:
+    """The PI types sentence ``i`` discloses as collected: none when it is no disclosure
+    (``not_disclosure``); else its PI types plus, for each general term it uses (设备信息,
+    设备标识符, device identifiers…), the types that term covers (``pi_generalisation.yaml``,
+    the same reviewed rules the policy-versus-behaviour join applies)."""
+    if not_disclosure(policy, i):
+        return ()
+    s = policy.statements[i]
+    out = dict.fromkeys(s.pi_types)
+    low = s.text.lower()
+    for g in knowledge.pi_generalisation():
+        if any(n.lower() in low for n in g.names):
+            out.update(dict.fromkeys(g.covers))
+    return tuple(out)

@@ -285,3 +285,19 @@ def test_generic_terms_map_to_their_group() -> None:
         got = set(disclosed_pi(pol, i))
         assert {"imei", "android_id", "oaid", "mac_address"} <= got, (i, got)
         assert "contacts" not in got
+
+
+def test_sms_verification_code_is_a_credential_not_sms() -> None:
+    from pica.extract.policy.statements import analyse
+
+    text = "您使用本人手机号码注册成为拼多多用户时，我们将通过发送短信验证码的方式来验证您的身份是否有效。"
+    assert "sms" not in analyse(text).pi_types
+    assert analyse("我们会读取您的短信。").pi_types == ("sms",)
+
+
+def test_smart_recommendation_switch_is_an_opt_out() -> None:
+    text = (
+        "我们会根据您的浏览记录进行分析，形成用户画像，向您推荐您可能感兴趣的内容。\n"
+        "您可以在“我的-设置-隐私设置”中关闭【智能推荐】。\n"
+    )
+    assert _finding(text, "3.6").verdict is Verdict.COMPLIANT

@@ -175,7 +175,7 @@ def purpose_not_listed(evidence: Evidence) -> Finding:
         pi_problems.append("PI the app reaches but the policy never discloses: " + ", ".join(parts))
         for d in undisclosed[:3]:
             pi_cites.append(_behaviour_cite(d.evidence[0]))
-    if sdk_unnamed and not (missing_types or sdk_problems or pi_problems):
+    if sdk_unnamed and consistency is None and not (missing_types or sdk_problems or pi_problems):
         # A policy text often points to an SDK list that is a separate page (a link lost in a
         # text copy): the absence in the text alone is not proof.
         return policy_finding(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pica import knowledge
 from pica.evidence import (
     ApiUse,
@@ -27,10 +29,15 @@ from pica.rules.policy_cites import (
     cite_texts,
     collect_statements,
     judgement_pattern,
+    not_disclosure,
     policy_finding,
     policy_name,
+    purpose_context,
+    sdk_list_statements,
     searched_policy,
 )
+
+_SPACE = re.compile(r"\s")
 
 PURPOSE_HINTS = (
     "需要",
@@ -105,27 +112,40 @@ def purpose_not_listed(evidence: Evidence) -> Finding:
             ),
         )
     stmts = policy.statements
-    context_purpose = judgement_pattern("context_purpose")
-    # PI type -> has a purpose somewhere: in its sentence, the sentence before, or its heading.
+    # PI type -> a purpose is stated for it somewhere: in a sentence naming it (its own, its
+    # heading, its list lead-in, the sentence before or after) or a table row. A PI term that
+    # is no disclosure of collection (a definition, an exception clause, a contact channel…)
+    # is not counted at all.
     with_purpose: dict[str, bool] = {}
     bare: dict[str, PolicyStatement] = {}
     for i, s in coll:
-        ctx_purpose = (
-            bool(s.purposes)
-            or (i > 0 and bool(stmts[i - 1].purposes) and stmts[i - 1].section == s.section)
-            or bool(context_purpose.search(s.section))
-        )
+        if not s.pi_types or not_disclosure(policy, i):
+            continue
+        ctx_purpose = bool(purpose_context(policy, i))
         for p in s.pi_types:
             if ctx_purpose:
                 with_purpose[p] = True
             else:
                 with_purpose.setdefault(p, False)
                 bare.setdefault(p, s)
+    for s in stmts:
+        if s.purposes and any(a in s.actions for a in ("collect", "use")):
+            for p in s.pi_types:
+                if p in with_purpose:
+                    with_purpose[p] = True
     for row in prof.collection_rows + tuple(r for r in prof.sdk_rows):
         for p in row.pi_types:
             if row.purpose:
                 with_purpose[p] = True
     missing_types = sorted(p for p, ok in with_purpose.items() if not ok)
+    # The policy says SDKs are embedded but names none (no SDK table, no named SDK, no pointer
+    # to a separate SDK list).
+    sdk_said = [s for s in stmts if judgement_pattern("sdk_used").search(s.text)]
+    sdk_unnamed = (
+        bool(sdk_said)
+        and not prof.sdk_rows
+        and not any(judgement_pattern("sdk_named").search(s.text) for s in stmts)
+    )
     sdk_problems: list[str] = []
     sdk_cites: list[Cite] = []
     pi_problems: list[str] = []
@@ -155,10 +175,41 @@ def purpose_not_listed(evidence: Evidence) -> Finding:
         pi_problems.append("PI the app reaches but the policy never discloses: " + ", ".join(parts))
         for d in undisclosed[:3]:
             pi_cites.append(_behaviour_cite(d.evidence[0]))
+    if sdk_unnamed and consistency is None and not (missing_types or sdk_problems or pi_problems):
+        # A policy text often points to an SDK list that is a separate page (a link lost in a
+        # text copy): the absence in the text alone is not proof.
+        return policy_finding(
+            "2.1",
+            Verdict.INCONCLUSIVE,
+            "Every PI type the policy collects is stated with a purpose, but the policy says "
+            f"third-party SDKs are embedded (「{sdk_said[0].text[:80]}」) and its text names none "
+            "(no SDK table, no named SDK, no pointer to a separate list): check whether the app "
+            "shows an SDK list, or give the APK.",
+            cite_texts(policy, sdk_said[:3]),
+            fix,
+            searched=(
+                searched_policy(
+                    policy,
+                    "a named third-party SDK or a pointer to an SDK list",
+                    ("极光推送SDK", "《第三方SDK目录》", "SDK名称："),
+                    ("judgement.sdk_named", "SDK tables (profile.sdk_rows)"),
+                ),
+            ),
+        )
     if missing_types or sdk_problems or pi_problems:
         parts = []
         if missing_types:
-            parts.append("PI types named with no purpose: " + ", ".join(missing_types))
+            parts.append(
+                "the policy collects "
+                + ", ".join(f"{pi_label(p)} (「{bare[p].text[:60]}」)" for p in missing_types[:4])
+                + (
+                    f" and {len(missing_types) - 4} more PI type(s)"
+                    if len(missing_types) > 4
+                    else ""
+                )
+                + " with no purpose in the sentence, its heading, its list lead-in or the "
+                "sentences around it, nor for the same PI anywhere else in the policy"
+            )
         parts.extend(sdk_problems)
         parts.extend(pi_problems)
         cites = (
@@ -358,12 +409,31 @@ def rules_obscure(evidence: Evidence) -> Finding:
         artifact=name,
         logical="(whole policy)",
     )
+    # Jargon outside the third-party SDK list: the identifiers that list must name (item 2.1)
+    # do not make the policy obscure.
+    sdk_list = {s.span.start for s in sdk_list_statements(policy)}
+    jargon = re.compile(knowledge.policy_lexicon()["jargon"]["pattern"])
+    rest = [s for s in policy.statements if s.span.start not in sdk_list]
+    rest_chars = sum(len(_SPACE.sub("", s.text)) for s in rest)
+    rest_jargon = sum(len(jargon.findall(s.text)) for s in rest)
+    density = round(1000 * rest_jargon / rest_chars, 2) if rest_chars else 0.0
+    if sdk_list:
+        measures += (
+            f"; {density} technical terms per 1,000 characters outside the third-party SDK list "
+            f"({len(sdk_list)} sentences), which must name identifiers"
+        )
+        cite = Cite(
+            text="Measured: " + measures + ".",
+            source=cite.source,
+            artifact=cite.artifact,
+            logical=cite.logical,
+        )
     over = []
     if rd.chars > th["max_total_chars"]:
         over.append("overlong")
     if rd.avg_sentence_chars > th["max_avg_sentence_chars"]:
         over.append("long-winded sentences")
-    if rd.jargon_per_1000_chars > th["max_jargon_per_1000_chars"]:
+    if min(rd.jargon_per_1000_chars, density) > th["max_jargon_per_1000_chars"]:
         over.append("dense jargon")
     fix = "Shorten the policy, split long sentences, and explain or replace technical terms (SDK, IMEI, 去标识化…)."
     longest = sorted((s for s in policy.statements), key=lambda s: -len(s.text))[:2]

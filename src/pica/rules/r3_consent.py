@@ -22,7 +22,14 @@ from pica.rules.common import (
     pi_label,
     unless_policy,
 )
-from pica.rules.policy_cites import cite_text, cite_texts, labelled, policy_finding, searched_policy
+from pica.rules.policy_cites import (
+    cite_text,
+    cite_texts,
+    judgement_pattern,
+    labelled,
+    policy_finding,
+    searched_policy,
+)
 
 
 def cite_path(path: ReachablePath) -> Cite:
@@ -410,21 +417,52 @@ def no_untargeted_option(evidence: Evidence) -> Finding:
             fix,
             manual_test="Check that the switch exists at the stated path and works.",
         )
-    if mentions:
+    basis = judgement_pattern("targeting_basis")
+    not_basis = judgement_pattern("targeting_not")
+    based = [s for s in mentions if basis.search(s.text) and not not_basis.search(s.text)]
+    # The opt-out named as the feature's own switch (「展示我可能感兴趣的内容」, 【智能推荐】…)
+    switch = judgement_pattern("optout_anywhere")
+    switches = [s for s in policy.statements if switch.search(s.text)]
+    if mentions and switches:
+        return policy_finding(
+            "3.6",
+            Verdict.COMPLIANT,
+            "The policy names a switch or setting for personalised recommendation, ads or push: "
+            f"「{switches[0].text[:100]}」.",
+            cite_texts(policy, switches[:3]),
+            fix,
+            confidence="medium",
+            manual_test="Check that the switch exists in the app and turns targeting off.",
+        )
+    if based:
         return policy_finding(
             "3.6",
             Verdict.VIOLATION,
-            "The policy describes personalised recommendation or targeted push but gives no way to turn it off.",
-            cite_texts(policy, mentions[:3]),
+            "Required: where pushes or recommendations are based on the user's PI and "
+            "algorithms, an option without targeting. The policy says "
+            + "; ".join(f"「{s.text[:100]}」" for s in based[:2])
+            + " and gives no way to turn it off.",
+            cite_texts(policy, based[:3]),
             fix,
             searched=(
                 searched_policy(
                     policy,
                     "a way to turn personalisation off",
-                    ("关闭个性化推荐", "退出定向推送", "非个性化"),
-                    ("rights.personalisation_off", "rights.enabler"),
+                    ("关闭个性化推荐", "退出定向推送", "非个性化", "展示我可能感兴趣的内容"),
+                    ("rights.personalisation_off", "rights.enabler", "judgement.optout_anywhere"),
                 ),
             ),
+        )
+    if mentions:
+        return policy_finding(
+            "3.6",
+            Verdict.INCONCLUSIVE,
+            "The policy mentions recommendations or pushes, but not clearly as based on the "
+            f"user's PI and algorithms (「{mentions[0].text[:100]}」), and names no way to turn "
+            "them off; whether the app targets needs the UI.",
+            cite_texts(policy, mentions[:3]),
+            fix,
+            missing=("UI", "MANUAL"),
         )
     return policy_finding(
         "3.6",

@@ -264,9 +264,12 @@ def forced_for_improvement(evidence: Evidence) -> Finding:
     policy = evidence.policy
     assert policy is not None
     weak_purposes = _weak_purposes()
-    forced_near = judgement_pattern("forced_near")
+    forced = judgement_pattern("forced_strict")
+    core = judgement_pattern("core_purpose")
+    optional = judgement_pattern("optional_marker")
     fix = "Make consent for service improvement, UX, targeted push or R&D optional and separate; never a condition of using the app."
     bad: list[PolicyStatement] = []
+    mixed: list[PolicyStatement] = []
     weak: list[PolicyStatement] = []
     for s in policy.statements:
         if not weak_purposes.search(s.text):
@@ -274,16 +277,34 @@ def forced_for_improvement(evidence: Evidence) -> Finding:
         if not (s.pi_types or "collect" in s.actions or "use" in s.actions):
             continue
         weak.append(s)
-        if forced_near.search(s.text) and "optional" not in s.conditions:
-            bad.append(s)
+        if not forced.search(s.text) or "optional" in s.conditions or optional.search(s.text):
+            continue
+        # Forced, on an improvement ground: a violation when that is the only ground given;
+        # beside a core ground (account security, normal use…) which one the condition rests
+        # on is for a reader to say.
+        (mixed if core.search(s.text) else bad).append(s)
     if bad:
         return policy_finding(
             "4.5",
             Verdict.VIOLATION,
-            "The policy makes consent a condition on grounds of service improvement, user experience, targeted push or R&D.",
+            "Required: consent to collection for service improvement, UX, targeted push or R&D "
+            "is not made a condition of use. The policy makes it one on such a ground alone: "
+            + "; ".join(f"「{s.text[:120]}」" for s in bad[:2])
+            + ".",
             cite_texts(policy, bad[:3]),
             fix,
             confidence="medium",
+        )
+    if mixed:
+        return policy_finding(
+            "4.5",
+            Verdict.INCONCLUSIVE,
+            "The policy makes consent a condition of use in a sentence that gives an improvement "
+            "or UX ground beside a core one; whether the condition rests on the improvement "
+            "ground needs a reader: " + "; ".join(f"「{s.text[:120]}」" for s in mixed[:2]) + ".",
+            cite_texts(policy, mixed[:3]),
+            fix,
+            manual_test="Refuse the optional collection in the app and check the service continues.",
         )
     if weak:
         return policy_finding(

@@ -79,7 +79,7 @@ class PiMatcher:
         # offsets are those of the lower-cased text, as the terms are matched there
         return [
             (ids[m.group()], m.start(), m.end(), text[m.start() : m.end()])
-            for m in self.rx.finditer(text.lower())
+            for m in self.rx.finditer(text.translate(_FULLWIDTH).lower())
         ]
 
     def find_many(self, texts: Sequence[str]) -> list[list[tuple[str, int, int, str]]]:
@@ -111,6 +111,7 @@ class PiMatcher:
         cased = np.zeros(_ASTRAL + 1, dtype=np.uint8)
         cased[[ord(c) for c in _cased() if c >= "\x80" and c.lower() != c]] = 1
         cased[_ASTRAL] = 1  # outside the BMP: not looked at, so assumed
+        cased[list(_FULLWIDTH_ALNUM)] = 1  # read as ASCII by ``find``: sent there
         return (firsts, seconds, columns, grid), cased
 
     def _find_chunk(self, texts: Sequence[str]) -> list[list[tuple[str, int, int, str]]]:
@@ -197,14 +198,30 @@ def _trie_pattern(terms: list[str]) -> str:
     return "|".join(top)
 
 
-def build_pi_matcher(terms: dict[str, list[str]], from_taxonomy: bool) -> PiMatcher:
+_ASCII_THEN_CJK = re.compile(r"(?<=[a-z0-9])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[a-z0-9])")
+# Full-width ASCII (ＩＭＥＩ, ＩＰ地址) read as ASCII: one character for one, so offsets hold.
+# Letters and digits only: full-width punctuation (（IMEI）) is left as written.
+_FULLWIDTH_ALNUM = (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
+_FULLWIDTH = {c: c - 0xFEE0 for c in _FULLWIDTH_ALNUM}
+
+
+def build_pi_matcher(
+    terms: dict[str, list[str]], from_taxonomy: bool, not_alone: frozenset[str] = frozenset()
+) -> PiMatcher:
+    """``not_alone``: terms that name no PI on their own (policy_lexicon.yaml ``pi_not_alone``);
+    each term with Latin letters next to Chinese also matches with one space there ("IP 地址")."""
     ids: dict[str, str] = {}
     for pid, words in terms.items():
         for w in words:
             w = str(w or "").strip().lower()
             if not w or (len(w) < 2 and not w.isascii()) or (w.isascii() and len(w) < 2):
                 continue
+            if w in not_alone:
+                continue
             ids.setdefault(w, pid)
+            spaced = _ASCII_THEN_CJK.sub(" ", w)
+            if spaced != w:
+                ids.setdefault(spaced, pid)
     if not ids:
         return PiMatcher(None, {}, from_taxonomy)
     return PiMatcher(_trie(sorted(ids)), ids, from_taxonomy)
@@ -241,8 +258,14 @@ def pi_matcher() -> PiMatcher:
         for pid, words in lexicon_data()["pi_fallback"]["terms"].items():
             if pid in terms:
                 terms[pid] = terms[pid] + [w for w in words]
-        return build_pi_matcher(terms, True)
-    return build_pi_matcher(dict(lexicon_data()["pi_fallback"]["terms"]), False)
+        return build_pi_matcher(terms, True, _not_alone())
+    return build_pi_matcher(dict(lexicon_data()["pi_fallback"]["terms"]), False, _not_alone())
+
+
+def _not_alone() -> frozenset[str]:
+    return frozenset(
+        str(t).lower() for t in lexicon_data().get("pi_not_alone", {}).get("terms", ())
+    )
 
 
 def lexicon_data() -> dict[str, Any]:

@@ -289,7 +289,7 @@ def table(res: dict) -> str:
 
     def fold_macro(n, pop):
         vals = [macro(c) for c in res[n][pop]]
-        return f"{np.mean(vals):.3f} (folds {min(vals):.3f}-{max(vals):.3f})"
+        return f"{np.mean(vals):.4f} (folds {min(vals):.3f}-{max(vals):.3f})"
 
     lines.append(
         f"| **macro-F1, mean of folds** | {fold_macro('model', 'all')} | "

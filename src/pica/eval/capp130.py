@@ -113,6 +113,7 @@ class Config:
     c: float = 0.3
     balanced: bool = False
     inner_folds: int = 3  # threshold tuning on the training policies; 0: thresholds at 0
+    tune_on: str = "all"  # all | topical: the sentences whose F1 the thresholds maximise
     seed: int = SEED
     jobs: int = 2
 
@@ -193,7 +194,10 @@ def fit(policies: Sequence[Policy], cfg: Config) -> TopicModel:
             w, b = _fit_linear(x[tr], y[tr], cfg)
             # decide with the float32 weights, as the shipped model will
             oof[te] = np.asarray(x[te] @ _weights32(w).astype(np.float64).T) + b
-        thresholds = np.array([best_threshold(oof[:, t], y[:, t]) for t in range(len(TOPICS))])
+        rows = y.any(axis=1) if cfg.tune_on == "topical" else np.ones(len(y), dtype=bool)
+        thresholds = np.array(
+            [best_threshold(oof[rows, t], y[rows, t]) for t in range(len(TOPICS))]
+        )
     return TopicModel(
         weights=_weights32(weights),
         intercepts=bias,
@@ -312,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--balanced", action="store_true")
     ap.add_argument("--inner-folds", type=int, default=Config.inner_folds)
     ap.add_argument("--features", type=int, default=N_FEATURES_DEFAULT)
+    ap.add_argument("--tune-on", choices=("all", "topical"), default=Config.tune_on)
     ap.add_argument(
         "--parts", default="scp", help="s: sentence, c: context (heading/lead-in), p: previous"
     )
@@ -326,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         c=a.c,
         balanced=a.balanced,
         inner_folds=a.inner_folds,
+        tune_on=a.tune_on,
         seed=a.seed,
     )
     n = sum(len(p.texts) for p in policies)

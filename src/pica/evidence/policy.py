@@ -30,6 +30,7 @@ class PolicyStatement:
     receivers: tuple[str, ...] = ()
     conditions: tuple[str, ...] = ()
     source: str = ""
+    topics: tuple[str, ...] = ()  # CAPP-130 data-practice topics (extract.policy.topics)
 
 
 @dataclass(frozen=True)

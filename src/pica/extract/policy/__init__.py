@@ -81,6 +81,10 @@ def analyse_document(doc: Document, name: str, *, segment_words: bool = True):
 
 def _evidence(doc: Document, name: str, location: str) -> PolicyEvidence:
     st, facts, profile = analyse_document(doc, name)
+    from pica.extract.policy.topics import classify  # loads the model on first use
+
+    texts = [s.text for s in st.sentences]
+    topics = classify(texts, [s.section for s in st.sentences], [""] + texts[:-1])
     statements = tuple(
         PolicyStatement(
             text=s.text,
@@ -92,7 +96,8 @@ def _evidence(doc: Document, name: str, location: str) -> PolicyEvidence:
             receivers=f.receivers,
             conditions=f.conditions,
             source=f"{name}: chars {s.start}-{s.end}",
+            topics=tops,
         )
-        for s, f in zip(st.sentences, facts, strict=True)
+        for s, f, tops in zip(st.sentences, facts, topics, strict=True)
     )
     return PolicyEvidence(location=location, text=st.text, statements=statements, profile=profile)

@@ -1,0 +1,113 @@
+"""``pica classify``: topics, classes and PI types of policy sentences, JSON Lines in and out.
+
+Register with ``app.command("classify")(classify_command)``.
+
+Each input line is ``{"doc": "...", "text": "..."}`` (``doc`` optional): one sentence, the
+sentences of one document in order. Each output line, in the same order, is
+``{"topics": [...], "classes": [...], "pi_types": [...]}``: the data-practice topics of the
+trained model (``pica.extract.policy.topics``), pica's finer sentence classes and the PI
+taxonomy ids (``pica.extract.policy.statements.analyse``). A sentence's topics see its context:
+the nearest heading or list lead-in among the earlier lines of the same ``doc``, and the line
+before it there; a line without ``doc`` is read alone.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, BinaryIO
+
+import typer
+
+MAX_LINE_BYTES = 1 << 20
+
+
+class BadLine(Exception):
+    pass
+
+
+def read_sentences(stream: BinaryIO) -> list[tuple[str | None, str]]:
+    """(doc, text) of each line; ``BadLine`` names the first bad one."""
+    out: list[tuple[str | None, str]] = []
+    for number, raw in enumerate(stream, 1):
+        if len(raw) > MAX_LINE_BYTES:
+            raise BadLine(f"line {number}: over {MAX_LINE_BYTES} bytes")
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadLine(f"line {number}: not UTF-8") from None
+        if number == 1:
+            line = line.removeprefix("\ufeff")
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            raise BadLine(f"line {number}: not JSON") from None
+        if not isinstance(obj, dict):
+            raise BadLine(f"line {number}: not a JSON object")
+        text = obj.get("text")
+        if not isinstance(text, str):
+            raise BadLine(f'line {number}: no "text" string')
+        doc = obj.get("doc")
+        if doc is not None and not isinstance(doc, str | int):
+            raise BadLine(f'line {number}: "doc" is not a string')
+        out.append((None if doc is None else str(doc), text))
+    return out
+
+
+def classify_lines(sentences: list[tuple[str | None, str]]) -> list[dict[str, list[str]]]:
+    from pica.extract.policy.statements import analyse
+    from pica.extract.policy.topics import classify, document_context
+
+    texts = [t for _, t in sentences]
+    contexts = [""] * len(texts)
+    previous = [""] * len(texts)
+    docs: dict[str, list[int]] = {}
+    for i, (doc, _) in enumerate(sentences):
+        if doc is not None:
+            docs.setdefault(doc, []).append(i)
+    for rows in docs.values():
+        ctx, prev = document_context([texts[i] for i in rows])
+        for i, c, p in zip(rows, ctx, prev, strict=True):
+            contexts[i], previous[i] = c, p
+    topics = classify(texts, contexts, previous)
+    out = []
+    for text, tops in zip(texts, topics, strict=True):
+        facts = analyse(text)
+        out.append(
+            {"topics": list(tops), "classes": list(facts.labels), "pi_types": list(facts.pi_types)}
+        )
+    return out
+
+
+def classify_command(
+    file: Annotated[
+        Path | None,
+        typer.Argument(help='JSON Lines, one sentence a line: {"doc": ..., "text": ...}.'),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="JSON Lines out (default: stdout).")
+    ] = None,
+) -> None:
+    """Topics, classes and PI types of policy sentences (JSON Lines in, JSON Lines out)."""
+    try:
+        if file is None:
+            sentences = read_sentences(sys.stdin.buffer)
+        else:
+            with open(file, "rb") as fh:
+                sentences = read_sentences(fh)
+    except BadLine as exc:
+        where = "stdin" if file is None else str(file)
+        print(f"error: {where}: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        print(f"error: {file}: {exc.strerror or exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    body = "".join(
+        json.dumps(r, ensure_ascii=False) + "\n" for r in classify_lines(sentences)
+    ).encode("utf-8")
+    if output is None:
+        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.flush()
+    else:
+        output.write_bytes(body)

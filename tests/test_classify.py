@@ -124,3 +124,17 @@ def test_stdin_to_stdout():
 def test_empty_input_gives_empty_output():
     r = CliRunner().invoke(app, ["classify"], input="")
     assert r.exit_code == 0 and r.stdout == ""
+
+
+def test_pica_classify_is_a_command_of_the_main_app() -> None:
+    import subprocess
+    import sys
+
+    line = '{"doc": "a", "text": "我们会收集您的手机号码用于注册。"}\n'
+    result = subprocess.run(
+        [sys.executable, "-m", "pica", "classify"], input=line, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert "collection" in out["topics"] and out["pi_types"] == ["phone_number"]

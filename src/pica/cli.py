@@ -350,13 +350,16 @@ def diff_command(
     raise typer.Exit(1 if threshold is not None and worst >= threshold else 0)
 
 
-def _register_record() -> None:
+def _register_elsewhere_defined() -> None:
+    """Commands whose signature lives beside their code (imported light: no models, no devices)."""
+    from pica.classify import classify_command
     from pica.record.cli import record_command
 
+    app.command("classify")(classify_command)
     app.command("record")(record_command)
 
 
-_register_record()
+_register_elsewhere_defined()
 
 
 @app.command()

@@ -147,6 +147,24 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _audit_and_finish(
+    fmt: Format | None, output: Path | None, fail_on: FailOn, quiet: bool, **inputs: object
+) -> None:
+    """Run one audit on the inputs given, write the report, exit with the right code."""
+    from pica.audit import audit as run_audit
+    from pica.errors import InputError
+
+    chosen = _pick_format(fmt, output)
+    try:
+        with _progress(not quiet and err.is_terminal) as step:
+            report = run_audit(progress=step, **inputs)  # type: ignore[arg-type]
+    except InputError as exc:
+        _fail(str(exc))
+    except MemoryError:
+        _fail("input too large to analyse within memory limits")
+    _finish(report, chosen, output, fail_on)
+
+
 @app.command()
 def audit(
     apk: Annotated[
@@ -195,33 +213,25 @@ def audit(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Audit an APK (and optionally its privacy policy) against all 31 items."""
-    from pica.audit import audit as run_audit
-    from pica.errors import InputError
-
     if demo:
         apk = demo_apk()
     if apk is None and policy is None and trace is None and not net:
         _fail("give an APK to audit (or --demo, --policy, --trace or --net)")
-    chosen = _pick_format(fmt, output)
-    try:
-        with _progress(not quiet and err.is_terminal) as step:
-            report = run_audit(
-                apk=apk,
-                policy=policy,
-                category=category,
-                progress=step,
-                checklist=checklist,
-                trace=trace,
-                device_profile=device_profile,
-                net=net or (),
-            )
-    except InputError as exc:
-        _fail(str(exc))
-    except MemoryError:
-        _fail("input too large to analyse within memory limits")
     if fail_on is None:  # the demo is a showcase, not a gate
         fail_on = FailOn.never if demo else FailOn.violation
-    _finish(report, chosen, output, fail_on)
+    _audit_and_finish(
+        fmt,
+        output,
+        fail_on,
+        quiet,
+        apk=apk,
+        policy=policy,
+        category=category,
+        checklist=checklist,
+        trace=trace,
+        device_profile=device_profile,
+        net=net or (),
+    )
 
 
 @app.command("trace")
@@ -243,18 +253,9 @@ def trace_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Judge a runtime recording alone: the full 31-item report, runtime items judged."""
-    from pica.audit import audit as run_audit
-    from pica.errors import InputError
-
-    chosen = _pick_format(fmt, output)
-    try:
-        with _progress(not quiet and err.is_terminal) as step:
-            report = run_audit(
-                trace=trace, device_profile=device_profile, net=net or (), progress=step
-            )
-    except InputError as exc:
-        _fail(str(exc))
-    _finish(report, chosen, output, fail_on)
+    _audit_and_finish(
+        fmt, output, fail_on, quiet, trace=trace, device_profile=device_profile, net=net or ()
+    )
 
 
 @app.command("convert-camille")
@@ -284,16 +285,7 @@ def policy_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Audit a privacy policy alone: the full 31-item report, policy items judged."""
-    from pica.audit import audit as run_audit
-    from pica.errors import InputError
-
-    chosen = _pick_format(fmt, output)
-    try:
-        with _progress(not quiet and err.is_terminal) as step:
-            report = run_audit(policy=source, progress=step)
-    except InputError as exc:
-        _fail(str(exc))
-    _finish(report, chosen, output, fail_on)
+    _audit_and_finish(fmt, output, fail_on, quiet, policy=source)
 
 
 @app.command("diff")

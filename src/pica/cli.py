@@ -48,6 +48,23 @@ class FailOn(StrEnum):
     never = "never"
 
 
+# Options several commands take, written once.
+CategoryOption = Annotated[
+    str | None,
+    typer.Option("--category", help="App type of the 2021 provisions (see 'pica categories')."),
+]
+DeviceProfileOption = Annotated[
+    Path | None,
+    typer.Option("--device-profile", help="JSON: the identifiers seeded on the device."),
+]
+NetOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--net", help="A network capture: HAR, pcap/pcapng or mitmproxy flows (repeatable)."
+    ),
+]
+
+
 SUFFIX = {Format.html: ".html", Format.json: ".json", Format.md: ".md", Format.sarif: ".sarif"}
 
 
@@ -174,10 +191,7 @@ def audit(
         str | None,
         typer.Option("--policy", help="Privacy policy: .html/.pdf/.txt file or http(s) URL."),
     ] = None,
-    category: Annotated[
-        str | None,
-        typer.Option("--category", help="App type of the 2021 provisions (see 'pica categories')."),
-    ] = None,
+    category: CategoryOption = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Report file.")] = None,
     fmt: Annotated[
         Format | None, typer.Option("--format", help="Report format (default: from -o, else html).")
@@ -197,16 +211,8 @@ def audit(
     trace: Annotated[
         Path | None, typer.Option("--trace", help="A runtime trace (pica's JSON Lines format).")
     ] = None,
-    device_profile: Annotated[
-        Path | None,
-        typer.Option("--device-profile", help="JSON: the identifiers seeded on the device."),
-    ] = None,
-    net: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--net", help="A network capture: HAR, pcap/pcapng or mitmproxy flows (repeatable)."
-        ),
-    ] = None,
+    device_profile: DeviceProfileOption = None,
+    net: NetOption = None,
     demo: Annotated[
         bool, typer.Option("--demo", help="Audit the demo app shipped with pica.")
     ] = False,
@@ -237,16 +243,8 @@ def audit(
 @app.command("trace")
 def trace_command(
     trace: Annotated[Path, typer.Argument(help="A trace in pica's JSON Lines format.")],
-    device_profile: Annotated[
-        Path | None,
-        typer.Option("--device-profile", help="JSON: the identifiers seeded on the device."),
-    ] = None,
-    net: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--net", help="A network capture: HAR, pcap/pcapng or mitmproxy flows (repeatable)."
-        ),
-    ] = None,
+    device_profile: DeviceProfileOption = None,
+    net: NetOption = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Report file.")] = None,
     fmt: Annotated[Format | None, typer.Option("--format", help="Report format.")] = None,
     fail_on: Annotated[FailOn, typer.Option("--fail-on")] = FailOn.violation,
@@ -298,10 +296,7 @@ def diff_command(
     new_policy: Annotated[
         str | None, typer.Option("--new-policy", help="The new version's privacy policy.")
     ] = None,
-    category: Annotated[
-        str | None,
-        typer.Option("--category", help="App type of the 2021 provisions (see 'pica categories')."),
-    ] = None,
+    category: CategoryOption = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Diff file.")] = None,
     fmt: Annotated[
         Format | None,

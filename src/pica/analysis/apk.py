@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pica.analysis.reachability import app_reachable, pre_ui_paths
+from pica.analysis.reachability import app_reachable, class_descriptor, pre_ui_paths
 from pica.analysis.sdks import (
     WEAK,
     app_packages,
@@ -59,7 +59,9 @@ def analyse_apk(
         step("reachability from the app's entry points")
         live = app_reachable(facts, CallGraph(facts.dexes))
         api_uses = tuple(
-            dataclasses.replace(u, reachable=(_descriptor(u.caller_class), u.caller_method) in live)
+            dataclasses.replace(
+                u, reachable=(class_descriptor(u.caller_class), u.caller_method) in live
+            )
             for u in api_uses
         )
         step("pre-consent reachability")
@@ -71,7 +73,3 @@ def analyse_apk(
         reachable=reachable,
         weak_sdks=tuple(s for s in detected if s.category != LIBRARY and s.confidence == WEAK),
     )
-
-
-def _descriptor(class_name: str) -> str:
-    return "L" + class_name.replace(".", "/") + ";"

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from pica import knowledge
+from pica.analysis.reachability import FIRM
 from pica.evidence import (
     ApiUse,
     Consistency,
@@ -36,7 +37,6 @@ from pica.evidence import (
 )
 
 APP = "app"
-FIRM = ("high", "medium")  # pre-UI path confidences strong enough to call an SDK early
 
 
 @dataclass(frozen=True)

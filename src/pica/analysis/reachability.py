@@ -26,6 +26,8 @@ from pica.extract.apk.callgraph import CallGraph, MethodStep, Node, java_name, l
 from pica.knowledge import android_runtime
 
 MAX_NODES = 200_000
+# Path confidences strong enough to state a finding on (all hops direct, or one indirect hop).
+FIRM = ("high", "medium")
 
 
 def _confidence(hops: tuple[str, ...]) -> str:
@@ -198,7 +200,8 @@ def _consent_read(step: MethodStep) -> str | None:
 COMPONENT_KINDS = ("activity", "service", "receiver", "provider")
 
 
-def _descriptor(class_name: str) -> str:
+def class_descriptor(class_name: str) -> str:
+    """``Lcom/foo/Bar;`` for ``com.foo.Bar``: the call graph's key of a class."""
     return "L" + class_name.replace(".", "/") + ";"
 
 
@@ -220,7 +223,7 @@ def app_entry_points(graph: CallGraph, facts: ApkFacts) -> list[tuple[Node, str]
     entries: list[tuple[Node, str]] = []
     for name, why in named:
         entries += [(n, why) for n in graph.lifecycle(name, ("<clinit>", "<init>"))]
-        entries += [(n, why) for n in graph.callbacks(_descriptor(name))]
+        entries += [(n, why) for n in graph.callbacks(class_descriptor(name))]
     return entries
 
 
@@ -274,7 +277,7 @@ def app_reachable(facts: ApkFacts, graph: CallGraph | None = None) -> frozenset[
             offer(node)
 
     for name in _declared_classes(facts):
-        make_live(_descriptor(name))
+        make_live(class_descriptor(name))
     for node, _why in app_entry_points(graph, facts):
         offer(node)
     while queue:
@@ -286,7 +289,7 @@ def app_reachable(facts: ApkFacts, graph: CallGraph | None = None) -> frozenset[
             create(descriptor)
         for text in step.strings:
             if "." in text and " " not in text and len(text) < 200:
-                create(_descriptor(text))
+                create(class_descriptor(text))
         for callee, hop in step.callees:
             if hop != "virtual" or callee[0] in live_types:
                 offer(callee)

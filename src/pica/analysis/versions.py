@@ -11,9 +11,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from pica.analysis.reachability import FIRM
 from pica.evidence import Change, Evidence, TextRef, VersionDiff
-
-FIRM = ("high", "medium")
 
 
 def _split(

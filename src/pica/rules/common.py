@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pica import knowledge
 from pica.evidence import (
     ApiUse,
+    Change,
     ConsentEvent,
     Evidence,
     IdentifierMatch,
@@ -207,3 +208,13 @@ def cite_event(event: ConsentEvent | PermissionEvent | LifecycleEvent, what: str
         source=event.source or f"line {event.line}",
         artifact="trace",
     )
+
+
+def cite_fact(fact: ApiUse | Permission) -> Cite:
+    """A behaviour fact of the policy-versus-behaviour join: a call site or a permission."""
+    return cite_api(fact) if isinstance(fact, ApiUse) else cite_permission(fact)
+
+
+def cite_change(change: Change) -> Cite:
+    """Something the new version added since the old one (pica diff)."""
+    return Cite(text=f"added in this version: {change.detail}", source=change.source)

@@ -6,17 +6,16 @@ import re
 
 from pica import knowledge
 from pica.evidence import (
-    ApiUse,
     Change,
     Consistency,
     Evidence,
-    Permission,
     PolicyStatement,
 )
 from pica.report import Cite, Finding, Verdict
 from pica.rules import rule
 from pica.rules.common import (
-    cite_api,
+    cite_change,
+    cite_fact,
     cite_permission,
     fix_for,
     from_checklist,
@@ -68,10 +67,6 @@ def _sdk_cites(evidence: Evidence) -> list[Cite]:
         )
         for s in evidence.sdks
     ]
-
-
-def _behaviour_cite(fact: ApiUse | Permission) -> Cite:
-    return cite_api(fact) if isinstance(fact, ApiUse) else cite_permission(fact)
 
 
 @rule("2.1")
@@ -174,7 +169,7 @@ def purpose_not_listed(evidence: Evidence) -> Finding:
         ]
         pi_problems.append("PI the app reaches but the policy never discloses: " + ", ".join(parts))
         for d in undisclosed[:3]:
-            pi_cites.append(_behaviour_cite(d.evidence[0]))
+            pi_cites.append(cite_fact(d.evidence[0]))
     if sdk_unnamed and consistency is None and not (missing_types or sdk_problems or pi_problems):
         # A policy text often points to an SDK list that is a separate page (a link lost in a
         # text copy): the absence in the text alone is not proof.
@@ -247,10 +242,6 @@ def purpose_not_listed(evidence: Evidence) -> Finding:
     )
 
 
-def _change_cite(change: Change) -> Cite:
-    return Cite(text=f"added in this version: {change.detail}", source=change.source)
-
-
 def _growth_disclosed(change: Change, consistency: Consistency | None) -> bool:
     """Whether the (new) policy discloses a PI type or SDK the new version added."""
     if consistency is None:
@@ -270,7 +261,7 @@ def change_not_notified(evidence: Evidence) -> Finding:
     grown = (diff.pi_types[0] + diff.sdks[0]) if diff else ()
     if diff is not None and grown:
         what = ", ".join(c.key for c in grown[:12])
-        cites = [_change_cite(c) for c in grown[:10]]
+        cites = [cite_change(c) for c in grown[:10]]
         if evidence.policy is None:
             return inconclusive(
                 "2.2",

@@ -5,15 +5,14 @@ from __future__ import annotations
 import dataclasses
 
 from pica import knowledge
-from pica.evidence import ApiUse, Evidence, Permission, ReachablePath, Searched
+from pica.evidence import Evidence, ReachablePath, Searched
 from pica.report import Cite, Finding, Verdict
 from pica.rules import rule
 from pica.rules.common import (
-    cite_api,
     cite_call,
     cite_event,
+    cite_fact,
     cite_match,
-    cite_permission,
     fix_for,
     from_checklist,
     inconclusive,
@@ -288,7 +287,7 @@ def beyond_authorised_scope(evidence: Evidence) -> Finding:
         f"for that party ({parts}); whether it is collected, and beyond what the user authorised, "
         "is seen at run time.",
         evidence,
-        cites=[_fact_cite(d.evidence[0]) for d in beyond[:10]],
+        cites=[cite_fact(d.evidence[0]) for d in beyond[:10]],
         missing=("a runtime trace with consent events", "a network capture"),
         evidence_kind="static",
     )
@@ -547,7 +546,7 @@ def breach_of_own_rules(evidence: Evidence) -> Finding:
         for d in reached[:5]:
             assert d.denied_by is not None
             cites.append(cite_text(policy, d.denied_by, note="The policy: "))
-            cites += [_fact_cite(f) for f in d.evidence[:2]]
+            cites += [cite_fact(f) for f in d.evidence[:2]]
         return Finding(
             item_id="3.9",
             verdict=Verdict.VIOLATION,
@@ -568,7 +567,7 @@ def breach_of_own_rules(evidence: Evidence) -> Finding:
             "the collection: a runtime trace decides.",
             evidence,
             cites=[cite_text(policy, d.denied_by) for d in denied[:3] if d.denied_by]
-            + [_fact_cite(d.evidence[0]) for d in denied[:3]],
+            + [cite_fact(d.evidence[0]) for d in denied[:3]],
             missing=("a runtime trace", "a network capture"),
             evidence_kind="static",
         )
@@ -580,7 +579,3 @@ def breach_of_own_rules(evidence: Evidence) -> Finding:
         evidence_kind="static",
     )
     return dataclasses.replace(finding, searched=(consistency.searched,))
-
-
-def _fact_cite(fact: ApiUse | Permission) -> Cite:
-    return cite_api(fact) if isinstance(fact, ApiUse) else cite_permission(fact)

@@ -11,6 +11,7 @@ from pica.report import Cite, Finding, Verdict
 from pica.rules import rule
 from pica.rules.common import (
     cite_api,
+    cite_change,
     cite_event,
     cite_permission,
     fix_for,
@@ -194,9 +195,7 @@ def new_function_beyond_consent(evidence: Evidence) -> Finding:
     )
     return dataclasses.replace(
         finding,
-        cites=tuple(
-            Cite(text=f"added in this version: {c.detail}", source=c.source) for c in added[:15]
-        ),
+        cites=tuple(cite_change(c) for c in added[:15]),
         evidence_kind="static",
     )
 

@@ -337,6 +337,16 @@ def build_report(evidence: Evidence) -> Report:
             "location": evidence.policy.location,
             "characters": len(evidence.policy.text),
             "statements": len(evidence.policy.statements),
+            "pi_table": [
+                {
+                    "pi_type": r.pi_type,
+                    "party": r.party,
+                    "disclosed_by": _ref(r.ref),
+                    "purpose_from": r.purpose_from,
+                    "purpose": _ref(r.purpose),
+                }
+                for r in evidence.policy.pi_table
+            ],
         }
     stats: dict[str, Any] = {}
     if evidence.app:

@@ -35,6 +35,7 @@ from pica.evidence import (
     Searched,
     TextRef,
 )
+from pica.extract.policy.mentions import covered_types
 
 APP = "app"
 
@@ -47,31 +48,9 @@ class _Disclosure:
 
 
 @cache
-def _general_terms() -> tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...]:
-    """(pattern of a rule's names, the rule id, the types it covers), longest names first."""
-    out = []
-    for rule in knowledge.pi_generalisation():
-        names = sorted(rule.names, key=len, reverse=True)
-        pattern = re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE)
-        out.append((pattern, rule.id, rule.covers))
-    return tuple(out)
-
-
-@cache
 def _pattern(name: str) -> re.Pattern[str]:
     """A pattern of the lexicon's ``consistency`` section."""
     return re.compile(knowledge.policy_lexicon()["consistency"][name]["pattern"], re.IGNORECASE)
-
-
-def covered_types(text: str) -> dict[str, str]:
-    """{PI type: the general term in ``text`` that discloses it} (设备信息 → imei, …)."""
-    found: dict[str, str] = {}
-    for pattern, _rule, covers in _general_terms():
-        m = pattern.search(text)
-        if m:
-            for pi in covers:
-                found.setdefault(pi, m.group(0))
-    return found
 
 
 def _ref(s: PolicyStatement) -> TextRef:
@@ -106,11 +85,9 @@ def _app_disclosures(policy: PolicyEvidence) -> tuple[dict[str, _Disclosure], di
     for s in policy.statements:
         if _overlaps(s.span, sdk_spans) or s.section in sdk_sections:
             continue
-        if not s.actions and not _pattern("permission_cue").search(s.text):
-            continue  # a sentence that processes nothing, unless it is a permission list item
+        if s.not_collected:
+            continue  # a definition, boilerplate, a contact channel…: no disclosure (the reader)
         types = _types_of(s.text, s.pi_types)
-        if not types:
-            continue
         if _is_denial(s.text):
             for pi in types:
                 denied.setdefault(pi, _ref(s))

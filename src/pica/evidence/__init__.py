@@ -40,6 +40,7 @@ from pica.evidence.derived import (
 from pica.evidence.network import NetRequest
 from pica.evidence.policy import (
     PolicyEvidence,
+    PolicyPi,
     PolicyProfile,
     PolicyStatement,
     Span,
@@ -81,6 +82,7 @@ __all__ = [
     "Permission",
     "PiDisclosure",
     "PolicyEvidence",
+    "PolicyPi",
     "PolicyProfile",
     "PolicyStatement",
     "ReachablePath",

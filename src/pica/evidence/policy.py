@@ -31,6 +31,15 @@ class PolicyStatement:
     conditions: tuple[str, ...] = ()
     source: str = ""
     topics: tuple[str, ...] = ()  # CAPP-130 data-practice topics (extract.policy.topics)
+    # What its PI terms disclose (extract.policy.mentions): the types it says are collected,
+    # used or shared (general terms expanded), or why it discloses none; its list lead-in.
+    collected: tuple[str, ...] = ()
+    not_collected: str = ""
+    lead_in: int | None = None  # index in PolicyEvidence.statements
+    # Where its collected PI gets a purpose (sentence | heading | lead-in | sentence before |
+    # sentence after; "" when nowhere near) and the sentence that gives it (an index).
+    purpose_from: str = ""
+    purpose_at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +169,20 @@ class PolicyProfile:
 
 
 @dataclass(frozen=True)
+class PolicyPi:
+    """One row of the policy's PI table: a PI type it says is collected, by whom, where, and
+    with what purpose (the sentence or table row giving it; None when none is near)."""
+
+    pi_type: str
+    party: str  # "app", or the SDK's name as the policy's SDK table gives it
+    ref: TextRef  # the sentence or table row that discloses it
+    purpose_from: (
+        str  # sentence | heading | lead-in | sentence before | sentence after | table | ""
+    )
+    purpose: TextRef | None
+
+
+@dataclass(frozen=True)
 class PolicyEvidence:
     """Everything the policy extractor gives the rules: statements plus the whole-text profile.
 
@@ -170,3 +193,4 @@ class PolicyEvidence:
     text: str
     statements: tuple[PolicyStatement, ...]
     profile: PolicyProfile | None = None
+    pi_table: tuple[PolicyPi, ...] = ()  # every disclosed PI type, by party (extract.policy)

@@ -542,6 +542,34 @@ def _consistency(report: Report) -> str:
     return "".join(out) + "</section>"
 
 
+def _summary_of(policy: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The policy block without its PI table (rendered as a table of its own)."""
+    return {k: v for k, v in policy.items() if k != "pi_table"} if policy else None
+
+
+def _policy_pi(report: Report) -> str:
+    rows = (report.policy or {}).get("pi_table") or []
+    if not rows:
+        return ""
+    out = [
+        f"<section><h2>{_bi('隐私政策声明收集的个人信息', 'PI the policy says is collected')}</h2>"
+        '<p class="muted">每类个人信息：由谁收集、披露它的原文、其目的出自何处。 Each PI type: who '
+        "collects it, the text that discloses it, and where its purpose is stated.</p>"
+        "<table><tr><th>个人信息 PI type</th><th>主体 Party</th><th>政策原文 Policy text</th>"
+        "<th>目的 Purpose</th></tr>"
+    ]
+    for r in rows:
+        ref, purpose = r.get("disclosed_by") or {}, r.get("purpose") or {}
+        where = text(r.get("purpose_from")) or "未说明 none stated"
+        said = text(purpose.get("text"))[:160] if purpose and purpose != ref else ""
+        out.append(
+            f"<tr><td>{_e(pi_label(text(r.get('pi_type'))))}</td><td>{_e(r.get('party'))}</td>"
+            f"<td>{_e(text(ref.get('text'))[:200])} (chars {_e(ref.get('start'))}-"
+            f"{_e(ref.get('end'))})</td><td>{_e(where)}{': ' + _e(said) if said else ''}</td></tr>"
+        )
+    return "".join(out) + "</table></section>"
+
+
 def _present_unreached(report: Report) -> str:
     if not report.present_unreached:
         return ""
@@ -623,7 +651,8 @@ def render_html(report: Report, catalog: Catalog | None = None) -> bytes:
         _present_unreached(report),
         _consistency(report),
         _permissions(report),
-        _mapping_section("隐私政策", "Privacy policy", report.policy),
+        _mapping_section("隐私政策", "Privacy policy", _summary_of(report.policy)),
+        _policy_pi(report),
         _mapping_section("检测统计", "Audit statistics", report.stats),
         _FOOTER,
         "</main></body></html>\n",

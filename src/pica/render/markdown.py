@@ -367,7 +367,23 @@ def render_markdown(report: Report, catalog: Catalog | None = None) -> bytes:
         )
     else:
         lines += ["无 None", ""]
-    lines += _mapping("隐私政策 Privacy policy", report.policy)
+    policy = dict(report.policy or {})
+    pi_rows = policy.pop("pi_table", None) or []
+    lines += _mapping("隐私政策 Privacy policy", policy)
+    if pi_rows:
+        lines += ["### 隐私政策声明收集的个人信息 PI the policy says is collected", ""]
+        lines += _table(
+            ["个人信息 PI type", "主体 Party", "政策原文 Policy text", "目的 Purpose"],
+            (
+                [
+                    md(pi_label(text(r.get("pi_type")))),
+                    md(r.get("party")),
+                    md(text((r.get("disclosed_by") or {}).get("text"))[:160]),
+                    md(text(r.get("purpose_from")) or "未说明 none stated"),
+                ]
+                for r in pi_rows
+            ),
+        )
     lines += _mapping("检测统计 Audit statistics", report.stats)
     lines += [
         "---",

@@ -122,60 +122,15 @@ def collect_statements(policy: PolicyEvidence) -> list[tuple[int, PolicyStatemen
 
 def not_disclosure(policy: PolicyEvidence, i: int) -> str:
     """Why sentence ``i``'s PI terms are no disclosure that the user's PI is collected ("" when
-    they are one): a definition or an example list, the consent-exception boilerplate, a message
-    sent to the user, a postal address, a definitions/contact/exceptions section, or no
-    collecting verb at all. (The reviewed patterns: policy_lexicon.yaml ``judgement``.)"""
-    s = policy.statements[i]
-    if judgement_pattern("definition").search(s.text[:40]) or judgement_pattern(
-        "not_disclosure"
-    ).search(s.text):
-        return "a definition, an example list or boilerplate, not a collection"
-    if judgement_pattern("not_disclosure_section").search(s.section):
-        return f"in the section 「{s.section[:30]}」, which collects nothing"
-    if not judgement_pattern("clear_collection").search(s.text) and not _lead_in(policy, i):
-        return "no collecting verb in the sentence or its list lead-in"
-    return ""
-
-
-def _lead_in(policy: PolicyEvidence, i: int, reach: int = 40) -> PolicyStatement | None:
-    """The list lead-in ("…包括：", "我们会收集以下信息：") sentence ``i`` is an item of: the
-    nearest earlier sentence of the same section ending as a lead-in, within ``reach``."""
-    stmts = policy.statements
-    lead = judgement_pattern("lead_in")
-    s = stmts[i]
-    for j in range(i - 1, max(-1, i - reach), -1):
-        if stmts[j].section != s.section:
-            return None
-        if lead.search(stmts[j].text):
-            return stmts[j]
-    return None
+    they are one); decided by the reader (``extract.policy.mentions``)."""
+    return policy.statements[i].not_collected
 
 
 def purpose_context(policy: PolicyEvidence, i: int) -> str:
     """Where sentence ``i``'s PI gets its purpose ("" when nowhere near): the sentence, its
-    heading, its list lead-in, the sentence before or after (same section)."""
-    stmts = policy.statements
-    s = stmts[i]
-    cue = judgement_pattern("purpose_cue")
-    if s.purposes or cue.search(s.text):
-        return "sentence"
-    if judgement_pattern("context_purpose").search(s.section) or cue.search(s.section):
-        return "heading"
-    lead = _lead_in(policy, i)
-    if lead is not None and (lead.purposes or cue.search(lead.text)):
-        return "lead-in"
-    prof = policy.profile
-    labels = prof.sentence_labels if prof is not None else ()
-    # a short list item ("- 图片信息", "（5）权益/资产信息；") takes its purpose from further up
-    back = 10 if len(s.text) <= 30 else 3
-    for j in (i + 1, i + 2, i + 3, *range(i - 1, i - back - 1, -1)):
-        if 0 <= j < len(stmts) and stmts[j].section == s.section:
-            t = stmts[j]
-            if t.text.strip() == t.section.strip():
-                continue  # the heading itself: judged above by its wording
-            if t.purposes or cue.search(t.text) or (j < len(labels) and "purpose" in labels[j]):
-                return "sentence before" if j < i else "sentence after"
-    return ""
+    heading, its list lead-in, the sentence before or after; read by the reader
+    (``extract.policy.mentions.purpose_source``)."""
+    return policy.statements[i].purpose_from
 
 
 def sdk_list_statements(policy: PolicyEvidence) -> list[PolicyStatement]:
@@ -192,16 +147,6 @@ def sdk_list_statements(policy: PolicyEvidence) -> list[PolicyStatement]:
 
 
 def disclosed_pi(policy: PolicyEvidence, i: int) -> tuple[str, ...]:
-    """The PI types sentence ``i`` discloses as collected: none when it is no disclosure
-    (``not_disclosure``); else its PI types plus, for each general term it uses (设备信息,
-    设备标识符, device identifiers…), the types that term covers (``pi_generalisation.yaml``,
-    the same reviewed rules the policy-versus-behaviour join applies)."""
-    if not_disclosure(policy, i):
-        return ()
-    s = policy.statements[i]
-    out = dict.fromkeys(s.pi_types)
-    low = s.text.lower()
-    for g in knowledge.pi_generalisation():
-        if any(n.lower() in low for n in g.names):
-            out.update(dict.fromkeys(g.covers))
-    return tuple(out)
+    """The PI types sentence ``i`` discloses as collected (none when it is no disclosure), with
+    the types its general terms cover (设备信息 → IMEI, Android ID, OAID…): read by the reader."""
+    return policy.statements[i].collected

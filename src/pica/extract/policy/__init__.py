@@ -17,6 +17,7 @@ from pica.extract.policy.document import Document
 from pica.extract.policy.html import parse_html
 from pica.extract.policy.lexicon import lexicon, pi_matcher, searchers
 from pica.extract.policy.load import DEFAULT_MAX_BYTES, decode_bytes, read_source, sniff_kind
+from pica.extract.policy.mentions import mentions, pi_table
 from pica.extract.policy.pdf import parse_pdf
 from pica.extract.policy.profile import ProfileAccumulator, build_profile
 from pica.extract.policy.statements import analyse_with
@@ -84,7 +85,10 @@ def _evidence(doc: Document, name: str, location: str) -> PolicyEvidence:
     from pica.extract.policy.topics import classify  # loads the model on first use
 
     texts = [s.text for s in st.sentences]
-    topics = classify(texts, [s.section for s in st.sentences], [""] + texts[:-1])
+    sections = [s.section for s in st.sentences]
+    topics = classify(texts, sections, [""] + texts[:-1])
+    has_purpose = [bool(f.purposes) or "purpose" in f.labels for f in facts]
+    said = mentions(texts, sections, [f.pi_types for f in facts], topics, has_purpose)
     statements = tuple(
         PolicyStatement(
             text=s.text,
@@ -97,7 +101,18 @@ def _evidence(doc: Document, name: str, location: str) -> PolicyEvidence:
             conditions=f.conditions,
             source=f"{name}: chars {s.start}-{s.end}",
             topics=tops,
+            collected=m.collected,
+            not_collected=m.not_collected,
+            lead_in=m.lead_in,
+            purpose_from=m.purpose_from,
+            purpose_at=m.purpose_at,
         )
-        for s, f, tops in zip(st.sentences, facts, topics, strict=True)
+        for s, f, tops, m in zip(st.sentences, facts, topics, said, strict=True)
     )
-    return PolicyEvidence(location=location, text=st.text, statements=statements, profile=profile)
+    return PolicyEvidence(
+        location=location,
+        text=st.text,
+        statements=statements,
+        profile=profile,
+        pi_table=pi_table(statements, profile),
+    )

@@ -6,6 +6,7 @@ quote it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Callable
@@ -622,6 +623,13 @@ def _columns_by_position(header: str) -> dict[str, int]:
 _SDK_HEAD = re.compile(r"\s*(SDK|第三方|插件)(名称)?", re.I)  # starts a header line
 
 
+def _continuation(name: str) -> bool:
+    """Whether a space-separated line's first cell is the wrapped rest of the previous row's
+    cells (a list of PI: "Mac地址、唯一设备识别码（IMEI/…", "设备信息【包括…") rather than an
+    SDK's name: names hold no enumeration comma and are short."""
+    return "、" in name or len(name) > 30
+
+
 def _sdk_space_rows(st: Structure) -> list[SdkRow]:
     """SDK lists laid out as space-separated lines under a header line (``SDK名称 场景 …``)."""
     rows: list[SdkRow] = []
@@ -657,7 +665,16 @@ def _sdk_space_rows(st: Structure) -> list[SdkRow]:
                     k = cols.get(key)
                     return parts[k] if k is not None and k < len(parts) else ""
 
-                rows.append(_sdk_row(cell, s.text, ref(s), pm))
+                row = _sdk_row(cell, s.text, ref(s), pm)
+                if _continuation(cell("name")) and j > i + 1 and rows:
+                    prev = rows[-1]  # the PI the wrapped line names are the previous SDK's
+                    rows[-1] = dataclasses.replace(
+                        prev,
+                        pi_text=f"{prev.pi_text} {s.text}".strip(),
+                        pi_types=tuple(dict.fromkeys(prev.pi_types + pm.ids_in(s.text))),
+                    )
+                else:
+                    rows.append(row)
                 j += 1
             i = j
         else:

@@ -81,10 +81,17 @@ def analyse_document(doc: Document, name: str, *, segment_words: bool = True):
 
 def _evidence(doc: Document, name: str, location: str) -> PolicyEvidence:
     st, facts, profile = analyse_document(doc, name)
-    from pica.extract.policy.topics import classify  # loads the model on first use
-
     texts = [s.text for s in st.sentences]
-    topics = classify(texts, [s.section for s in st.sentences], [""] + texts[:-1])
+    contexts = [s.section for s in st.sentences]
+    if profile.readability.script == "english":
+        # the trained model reads Chinese only: English topics come from reviewed patterns
+        from pica.extract.policy.topics_en import classify_english
+
+        topics = classify_english(texts, contexts)
+    else:
+        from pica.extract.policy.topics import classify  # loads the model on first use
+
+        topics = classify(texts, contexts, [""] + texts[:-1])
     statements = tuple(
         PolicyStatement(
             text=s.text,

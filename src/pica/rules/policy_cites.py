@@ -229,8 +229,8 @@ def english_absence(
     return policy_finding(
         item,
         Verdict.INCONCLUSIVE,
-        f"Required: {required}. The policy is in English, and pica's English reading found no "
-        f"{searched.what} (searched the {searched.scope} with "
+        f"Required: {required}. The policy is in English, and pica's English reading found "
+        f"nothing for it (searched for {searched.what}, in the {searched.scope}, with "
         + ", ".join(searched.patterns)
         + "); that is no proof of absence in an English text, so a reader decides.",
         cites,

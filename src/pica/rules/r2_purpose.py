@@ -251,6 +251,20 @@ def purpose_not_listed(evidence: Evidence) -> Finding:
             searched=searched,
         )
     good = [s for _i, s in coll if s.purposes and s.pi_types]
+    if english and not with_purpose:
+        return english_absence(
+            "2.1",
+            policy,
+            "each PI collected listed with its purpose",
+            searched_policy(
+                policy,
+                "a PI type named in the policy's collection statements",
+                ("email address", "IP address", "device identifier", "location"),
+                ("pi_taxonomy.yaml names and synonyms", "generic_pi"),
+            ),
+            fix,
+            cite_texts(policy, [s for _i, s in coll][:3]),
+        )
     return policy_finding(
         "2.1",
         Verdict.COMPLIANT,

@@ -34,8 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.disable(logging.WARNING)
     files = sorted(
-        p for p in args.folder.iterdir() if p.suffix.lower() in {".txt", ".md", ".html", ".htm", ".pdf"}
+        p
+        for p in args.folder.iterdir()
+        if p.suffix.lower() in {".txt", ".md", ".html", ".htm", ".pdf"}
+        and p.stem.upper() != "README"  # a folder's provenance note is no policy
     )
+
     counts: dict[str, Counter[str]] = {}
     found = []
     for path in files:

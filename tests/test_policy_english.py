@@ -24,7 +24,8 @@ GOTIFY = EN / "gotify-android-PRIVACY.md"
 APPMGR = EN / "appmanager-PRIVACY_POLICY.rst.txt"
 FIREFOX = EN / "mozilla-firefox-privacy-notice-en-US.md"
 VOICE = EN / "mozilla-common-voice-privacy-notice-en.md"
-FIXTURES = (GITHUB, NEARBY, GOTIFY, APPMGR, FIREFOX, VOICE)
+CCPA = EN / "github-ccpa-notice.md"
+FIXTURES = (GITHUB, NEARBY, GOTIFY, APPMGR, FIREFOX, VOICE, CCPA)
 
 
 @cache
@@ -104,6 +105,7 @@ def test_no_transfer_abroad_in_a_plain_sharing_sentence():
         (GITHUB, "GitHub does not knowingly collect information from or direct any of our content specifically to children under 13."),
         (GITHUB, "If we learn or have reason to suspect that you are a User who is under the age of 13"),
         (NEARBY, "We do not knowingly collect personally identifiable information from anyone under the age of 18."),
+        (CCPA, "GitHub _does not_ sell personal information, including personal information of anyone under 16 years old."),
     ],
 )  # fmt: skip
 def test_children(path, start):
@@ -162,6 +164,9 @@ def test_rights(path, start, kinds):
         (GITHUB, "There's an “unsubscribe” link located at the bottom of each of the marketing emails"),
         (GITHUB, "you can use our [Data Portability tools]"),
         (VOICE, "You can unsubscribe at any time and your email will be removed from the newsletter"),
+        (CCPA, "must provide the right to opt out of the sale of their personal information."),
+        (CCPA, "Right to say no to the sale of your personal information"),
+        (CCPA, "Right to deletion"),
     ],
 )  # fmt: skip
 def test_opt_out_unsubscribe_portability_topics(path, start):
@@ -184,6 +189,7 @@ def test_portability_is_access():
         (NEARBY, "email", "erikmartens.developer@gmail.com"),
         (APPMGR, "email", "muntashirakon [at] riseup [dot] net"),
         (GOTIFY, "online", "open an issue"),
+        (CCPA, "online", "contact form"),
     ],
 )
 def test_contact_channels(path, kind, value):
@@ -325,3 +331,14 @@ def test_targeting_without_a_recognised_opt_out_is_inconclusive_in_english():
 def test_2_1_without_a_named_pi_type_is_inconclusive_in_english():
     f = _finding(GOTIFY, "2.1")
     assert f["verdict"] == "inconclusive" and "in English" in f["reason"]
+
+
+def test_a_pi_category_is_no_postal_channel():
+    # "Identifiers (such as real name, alias, postal address, …)" names PI, not a way to write
+    # to the controller.
+    assert "address" not in {c.kind for c in _ev(CCPA).profile.channels}
+
+
+def test_a_right_the_residents_have_is_a_right():
+    s = "California residents have the right to request that a business delete any of their"
+    assert any(r.kind == "delete" and s in r.ref.text for r in _ev(CCPA).profile.rights)

@@ -6,8 +6,8 @@ English sentence gets the same 11 topic ids from the patterns of ``policy_lexico
 ``topics_en``: every topic whose pattern matches the sentence, or, if none does, those its
 context (section heading or list lead-in) matches.
 
-Language is decided **per document** (``is_english_document``: fewer than 20 CJK characters in
-its first 200,000, the rule of ``profile.script_of``), so that an English line inside a Chinese
+Language is decided **per document** (in ``pica policy`` the document's script,
+``profile.script_of``; in ``pica classify`` ``is_english_document``), so that an English line inside a Chinese
 policy (an SDK name, a URL, a quoted clause) keeps the trained model and its context; a sentence
 given alone (``pica classify`` without ``doc``) is its own document.
 """
@@ -22,6 +22,7 @@ from pica import knowledge
 from pica.extract.policy.topics import TOPICS
 
 _CJK = re.compile("[\u4e00-\u9fff]")
+_LATIN = re.compile("[A-Za-z]")
 
 
 @cache
@@ -31,18 +32,20 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
 
 
 def is_english_document(texts: Sequence[str]) -> bool:
-    """Whether a document (its sentences in order) is English rather than Chinese."""
-    n = 0
-    seen = 0
+    """Whether a document (its sentences in order) is English rather than Chinese: CJK
+    characters are under 5% of its CJK characters and ASCII letters (first 200,000 characters).
+    A share, not ``profile.script_of``'s count of 20, so that one short Chinese sentence naming
+    an SDK ("我们使用SDK收集IMEI") stays Chinese when ``pica classify`` reads it alone;
+    ``pica policy`` goes by the document's ``script`` itself."""
+    cjk = letters = seen = 0
     for t in texts:
-        for _ in _CJK.finditer(t):
-            n += 1
-            if n >= 20:
-                return False
+        t = t[: 200_000 - seen]
+        cjk += len(_CJK.findall(t))
+        letters += len(_LATIN.findall(t))
         seen += len(t)
         if seen >= 200_000:
             break
-    return any(c.isascii() and c.isalpha() for t in texts for c in t[:200])
+    return letters > 0 and cjk < 0.05 * (cjk + letters)
 
 
 def _match(text: str) -> tuple[str, ...]:

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/policy_violations.py FOLDER [--json OUT] [--list]
 
 Runs the same audit as ``pica policy FILE`` (``pica.audit.audit(policy=FILE)``) on every
-.txt/.html/.htm/.pdf file of FOLDER, in name order, and prints per item how many files it is a
+.txt/.md/.html/.htm/.pdf file of FOLDER, in name order, and prints per item how many files it is a
 violation on (and inconclusive / compliant). ``--list`` also prints each violation with its
 reason and the first cited sentence; ``--json`` writes every violation (file, item, reason,
 cites, searched) for a hand review. Asserts nothing. The right/wrong marks of the review are
@@ -34,8 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.disable(logging.WARNING)
     files = sorted(
-        p for p in args.folder.iterdir() if p.suffix.lower() in {".txt", ".html", ".htm", ".pdf"}
+        p
+        for p in args.folder.iterdir()
+        if p.suffix.lower() in {".txt", ".md", ".html", ".htm", ".pdf"}
+        and p.stem.upper() != "README"  # a folder's provenance note is no policy
     )
+
     counts: dict[str, Counter[str]] = {}
     found = []
     for path in files:

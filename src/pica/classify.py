@@ -58,6 +58,7 @@ def read_sentences(stream: BinaryIO) -> list[tuple[str | None, str]]:
 def classify_lines(sentences: list[tuple[str | None, str]]) -> list[dict[str, list[str]]]:
     from pica.extract.policy.statements import analyse
     from pica.extract.policy.topics import classify, document_context
+    from pica.extract.policy.topics_en import classify_english, is_english_document
 
     texts = [t for _, t in sentences]
     contexts = [""] * len(texts)
@@ -70,7 +71,25 @@ def classify_lines(sentences: list[tuple[str | None, str]]) -> list[dict[str, li
         ctx, prev = document_context([texts[i] for i in rows])
         for i, c, p in zip(rows, ctx, prev, strict=True):
             contexts[i], previous[i] = c, p
-    topics = classify(texts, contexts, previous)
+    # Language per document (a line without ``doc`` is its own): English documents take the
+    # reviewed English patterns (topics_en), the others the trained model, in one batch.
+    groups = list(docs.values()) + [[i] for i, (doc, _) in enumerate(sentences) if doc is None]
+    english = [i for rows in groups if is_english_document([texts[i] for i in rows]) for i in rows]
+    topics: list[tuple[str, ...]] = [()] * len(texts)
+    for i, tops in zip(
+        english,
+        classify_english([texts[i] for i in english], [contexts[i] for i in english]),
+        strict=True,
+    ):
+        topics[i] = tops
+    english_set = set(english)
+    rest = [i for i in range(len(texts)) if i not in english_set]
+    if rest:
+        predicted = classify(
+            [texts[i] for i in rest], [contexts[i] for i in rest], [previous[i] for i in rest]
+        )
+        for i, tops in zip(rest, predicted, strict=True):
+            topics[i] = tops
     out = []
     for text, tops in zip(texts, topics, strict=True):
         facts = analyse(text)

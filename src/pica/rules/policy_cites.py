@@ -150,3 +150,36 @@ def disclosed_pi(policy: PolicyEvidence, i: int) -> tuple[str, ...]:
     """The PI types sentence ``i`` discloses as collected (none when it is no disclosure), with
     the types its general terms cover (设备信息 → IMEI, Android ID, OAID…): read by the reader."""
     return policy.statements[i].collected
+
+
+def is_english(policy: PolicyEvidence) -> bool:
+    """Whether the policy is read in English (its script, ``profile.script_of``): pica's English
+    reading is reviewed patterns only, with no trained model behind them, so finding nothing in an
+    English policy is no evidence of absence."""
+    prof = policy.profile
+    return prof is not None and prof.readability.script == "english"
+
+
+def english_absence(
+    item: str,
+    policy: PolicyEvidence,
+    required: str,
+    searched: Searched,
+    fix: str,
+    cites: Sequence[Cite] = (),
+) -> Finding:
+    """Inconclusive instead of a violation that would rest only on finding nothing in an English
+    policy: the reason names what was required and quotes the ``Searched`` fact. (That the
+    policy has no Simplified Chinese version is item 1.4's finding, stated there once.)"""
+    return policy_finding(
+        item,
+        Verdict.INCONCLUSIVE,
+        f"Required: {required}. The policy is in English, and pica's English reading found "
+        f"nothing for it (searched for {searched.what}, in the {searched.scope}, with "
+        + ", ".join(searched.patterns)
+        + "); that is no proof of absence in an English text, so a reader decides.",
+        cites,
+        fix,
+        searched=(searched,),
+        missing=("MANUAL",),
+    )

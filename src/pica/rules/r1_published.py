@@ -18,6 +18,8 @@ from pica.rules.common import (
 from pica.rules.policy_cites import (
     cite_texts,
     collect_statements,
+    english_absence,
+    is_english,
     policy_finding,
     policy_name,
     searched_policy,
@@ -48,20 +50,23 @@ def no_policy(evidence: Evidence) -> Finding:
         use = [s for s in policy.statements if "use" in s.actions and s.pi_types]
         fix = "Publish a privacy policy that lists, for each business function, the PI collected, why and how."
         if len(policy.text.strip()) < 50 or not coll:
+            searched = searched_policy(
+                policy,
+                "sentences that say which personal information is collected",
+                ("收集", "获取", "采集", "we collect", "+ a PI type"),
+                ("actions.collect", "pi_taxonomy.yaml names and synonyms"),
+            )
+            if len(policy.text.strip()) >= 50 and is_english(policy):
+                return english_absence(
+                    "1.1", policy, "rules on collecting and using PI", searched, fix
+                )
             return policy_finding(
                 "1.1",
                 Verdict.VIOLATION,
                 "The policy text has no statement about collecting personal information.",
                 (),
                 fix,
-                searched=(
-                    searched_policy(
-                        policy,
-                        "sentences that say which personal information is collected",
-                        ("收集", "获取", "采集", "+ a PI type"),
-                        ("actions.collect", "pi_taxonomy.yaml names and synonyms"),
-                    ),
-                ),
+                searched=(searched,),
             )
         return policy_finding(
             "1.1",

@@ -27,6 +27,8 @@ from pica.rules.policy_cites import (
     cite_text,
     cite_texts,
     collect_statements,
+    english_absence,
+    is_english,
     judgement_pattern,
     not_disclosure,
     policy_finding,
@@ -90,21 +92,25 @@ def purpose_not_listed(evidence: Evidence) -> Finding:
         "with its vendor, purpose and the PI it collects (a third-party SDK list)."
     )
     coll = collect_statements(policy)
+    english = is_english(policy)
     if not coll:
+        searched = searched_policy(
+            policy,
+            "collection statements naming PI types with a purpose",
+            ("收集", "获取", "采集", "we collect", "+ a PI type"),
+            ("actions.collect", "purpose", "pi_taxonomy.yaml names and synonyms"),
+        )
+        if english:
+            return english_absence(
+                "2.1", policy, "each PI collected listed with its purpose", searched, fix
+            )
         return policy_finding(
             "2.1",
             Verdict.VIOLATION,
             "The policy lists no PI collection with its purpose, means and scope.",
             (),
             fix,
-            searched=(
-                searched_policy(
-                    policy,
-                    "collection statements naming PI types with a purpose",
-                    ("收集", "获取", "采集", "+ a PI type"),
-                    ("actions.collect", "purpose", "pi_taxonomy.yaml names and synonyms"),
-                ),
-            ),
+            searched=(searched,),
         )
     stmts = policy.statements
     # PI type -> a purpose is stated for it somewhere: in a sentence naming it (its own, its
@@ -217,6 +223,25 @@ def purpose_not_listed(evidence: Evidence) -> Finding:
             pi_problems or any(not s.disclosed for s in consistency.sdks)
         ):
             searched = (consistency.searched,)
+        if english:
+            # Each part rests on not finding a purpose or a name in the English text.
+            return english_absence(
+                "2.1",
+                policy,
+                "each PI collected and each embedded SDK listed with its purpose ("
+                + "; ".join(parts)
+                + ")",
+                searched[0]
+                if searched
+                else searched_policy(
+                    policy,
+                    "a purpose for these PI types",
+                    ("to provide", "in order to", "we use X to"),
+                    ("purpose", "judgement.purpose_cue", "judgement.context_purpose"),
+                ),
+                fix,
+                cites,
+            )
         return policy_finding(
             "2.1",
             Verdict.VIOLATION,
@@ -226,6 +251,20 @@ def purpose_not_listed(evidence: Evidence) -> Finding:
             searched=searched,
         )
     good = [s for _i, s in coll if s.purposes and s.pi_types]
+    if english and not with_purpose:
+        return english_absence(
+            "2.1",
+            policy,
+            "each PI collected listed with its purpose",
+            searched_policy(
+                policy,
+                "a PI type named in the policy's collection statements",
+                ("email address", "IP address", "device identifier", "location"),
+                ("pi_taxonomy.yaml names and synonyms", "generic_pi"),
+            ),
+            fix,
+            cite_texts(policy, [s for _i, s in coll][:3]),
+        )
     return policy_finding(
         "2.1",
         Verdict.COMPLIANT,
@@ -273,6 +312,8 @@ def change_not_notified(evidence: Evidence) -> Finding:
                 evidence_kind="static",
             )
         unmentioned = [c for c in grown if not _growth_disclosed(c, evidence.consistency)]
+        if is_english(evidence.policy):
+            unmentioned = []  # the English reading's silence is no evidence (is_english)
         if diff.policy_changed is False or unmentioned:
             why = (
                 "the policy did not change between the versions"
@@ -305,20 +346,23 @@ def change_not_notified(evidence: Evidence) -> Finding:
             fix,
             manual_test="Check that the last policy update was actually announced in the app.",
         )
+    searched = searched_policy(
+        policy,
+        "a commitment to notify users of policy changes",
+        ("变更/更新 + 通知/提醒/弹窗/推送", "we will notify you of changes"),
+        ("change_notice.change", "change_notice.notify", "change_notice.subject"),
+    )
+    if is_english(policy):
+        return english_absence(
+            "2.2", policy, "a commitment to notify users of changes", searched, fix
+        )
     return policy_finding(
         "2.2",
         Verdict.VIOLATION,
         "The policy makes no commitment to notify users when its purposes, means or scope change.",
         (),
         fix,
-        searched=(
-            searched_policy(
-                policy,
-                "a commitment to notify users of policy changes",
-                ("变更/更新 + 通知/提醒/弹窗/推送",),
-                ("change_notice.change", "change_notice.notify", "change_notice.subject"),
-            ),
-        ),
+        searched=(searched,),
     )
 
 
@@ -428,6 +472,19 @@ def rules_obscure(evidence: Evidence) -> Finding:
         over.append("dense jargon")
     fix = "Shorten the policy, split long sentences, and explain or replace technical terms (SDK, IMEI, 去标识化…)."
     longest = sorted((s for s in policy.statements), key=lambda s: -len(s.text))[:2]
+    if over and is_english(policy):
+        # The limits count Chinese characters (knowledge/data/policy_lexicon.yaml thresholds);
+        # an English sentence of the same content is several times longer in characters.
+        return policy_finding(
+            "2.4",
+            Verdict.INCONCLUSIVE,
+            "The policy is in English; pica's length, sentence-length and jargon limits count "
+            "Chinese characters and do not apply to English text, so whether it is obscure "
+            "needs a reader: " + measures + ".",
+            (cite, *cite_texts(policy, longest)),
+            fix,
+            missing=("MANUAL",),
+        )
     if over:
         return policy_finding(
             "2.4",

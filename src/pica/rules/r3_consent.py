@@ -24,6 +24,8 @@ from pica.rules.common import (
 from pica.rules.policy_cites import (
     cite_text,
     cite_texts,
+    english_absence,
+    is_english,
     judgement_pattern,
     labelled,
     policy_finding,
@@ -433,6 +435,21 @@ def no_untargeted_option(evidence: Evidence) -> Finding:
             confidence="medium",
             manual_test="Check that the switch exists in the app and turns targeting off.",
         )
+    if based and is_english(policy):
+        return english_absence(
+            "3.6",
+            policy,
+            "where pushes or recommendations are based on the user's PI and algorithms "
+            f"(the policy: 「{based[0].text[:100]}」), an option without targeting",
+            searched_policy(
+                policy,
+                "a way to turn personalisation off",
+                ("opt out of personalised ads", "turn off personalised recommendations"),
+                ("rights.personalisation_off", "rights.enabler", "judgement.optout_anywhere"),
+            ),
+            fix,
+            cite_texts(policy, based[:3]),
+        )
     if based:
         return policy_finding(
             "3.6",
@@ -509,20 +526,21 @@ def no_withdrawal(evidence: Evidence) -> Finding:
             fix,
             manual_test="Check that the withdrawal path works in the app.",
         )
+    searched = searched_policy(
+        policy,
+        "a way to withdraw consent",
+        ("撤回", "撤销授权", "关闭权限", "取消授权", "withdraw your consent", "opt out"),
+        ("rights.withdraw_consent", "rights.enabler"),
+    )
+    if is_english(policy):
+        return english_absence("3.8", policy, "a way to withdraw consent", searched, fix)
     return policy_finding(
         "3.8",
         Verdict.VIOLATION,
         "The policy gives no way to withdraw consent to the collection of PI.",
         (),
         fix,
-        searched=(
-            searched_policy(
-                policy,
-                "a way to withdraw consent",
-                ("撤回", "撤销授权", "关闭权限", "取消授权"),
-                ("rights.withdraw_consent", "rights.enabler"),
-            ),
-        ),
+        searched=(searched,),
     )
 
 

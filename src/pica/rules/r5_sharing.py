@@ -13,6 +13,7 @@ from pica.rules.common import (
     needs_person,
     needs_runtime,
 )
+from pica.rules.policy_cites import is_english
 from pica.rules.r3_consent import FIRM, cite_path
 
 
@@ -24,7 +25,13 @@ def sdk_collects_before_consent(evidence: Evidence) -> Finding:
     runtime = evidence.runtime
     if runtime is not None and runtime.hosts and evidence.device_profile:
         consistency = evidence.consistency
-        hidden = {s.sdk_id for s in consistency.sdks if not s.disclosed} if consistency else set()
+        # An English policy's silence on an SDK is no evidence (policy_cites.is_english).
+        english = evidence.policy is not None and is_english(evidence.policy)
+        hidden = (
+            {s.sdk_id for s in consistency.sdks if not s.disclosed}
+            if consistency and not english
+            else set()
+        )
         third = [m for m in runtime.matches if m.party not in ("app", "unknown")]
         early = [m for m in third if m.phase == "before_consent"]
         secret = [m for m in third if m.party in hidden]
@@ -93,9 +100,10 @@ def sdk_collects_before_consent(evidence: Evidence) -> Finding:
         if third:
             names = sorted({p.sdk for p in third if p.sdk})
             consistency = evidence.consistency
+            english = evidence.policy is not None and is_english(evidence.policy)
             hidden = [
                 s.sdk_id
-                for s in (consistency.sdks if consistency else ())
+                for s in (consistency.sdks if consistency and not english else ())
                 if not s.disclosed and s.sdk_id in names
             ]
             secret = (

@@ -8,7 +8,14 @@ from pica.evidence.policy import ResponseLimit
 from pica.report import Finding, Verdict
 from pica.rules import rule
 from pica.rules.common import needs_person, unless_policy
-from pica.rules.policy_cites import cite_texts, judgement_pattern, policy_finding, searched_policy
+from pica.rules.policy_cites import (
+    cite_texts,
+    english_absence,
+    is_english,
+    judgement_pattern,
+    policy_finding,
+    searched_policy,
+)
 
 
 def _limits(prof: PolicyProfile, scopes: tuple[str, ...]) -> tuple[list[ResponseLimit], float]:
@@ -79,6 +86,21 @@ def no_correction_deletion(evidence: Evidence) -> Finding:
             missing=("MANUAL",),
         )
     if missing:
+        searched = searched_policy(
+            policy,
+            "how to " + ", ".join(missing),
+            ("更正", "删除", "注销", "with 您可以/通过/路径", "delete your account", "rectify"),
+            tuple(f"rights.{k}" for k, v in found.items() if not v) + ("rights.enabler",),
+        )
+        if is_english(policy):
+            return english_absence(
+                "6.1",
+                policy,
+                "a way to correct and delete PI and to cancel the account",
+                searched,
+                fix,
+                cites,
+            )
         return policy_finding(
             "6.1",
             Verdict.VIOLATION,
@@ -86,14 +108,7 @@ def no_correction_deletion(evidence: Evidence) -> Finding:
             "never names " + ", nor ".join(missing) + " (Searched below).",
             cites,
             fix,
-            searched=(
-                searched_policy(
-                    policy,
-                    "how to " + ", ".join(missing),
-                    ("更正", "删除", "注销", "with 您可以/通过/路径"),
-                    tuple(f"rights.{k}" for k, v in found.items() if not v) + ("rights.enabler",),
-                ),
-            ),
+            searched=(searched,),
         )
     paths = [v[0].path for v in found.values() if v and v[0].path]
     return policy_finding(
@@ -302,20 +317,23 @@ def no_complaint_channel(evidence: Evidence) -> Finding:
                 manual_test="Find the entry in the app, send a complaint and check it is handled "
                 "within 15 working days.",
             )
+        searched = searched_policy(
+            policy,
+            "complaint or report channels",
+            ("e-mail", "phone", "postal address", "online form", "客服", "contact us at"),
+            ("contact.email", "contact.phone", "contact.address", "contact.online"),
+        )
+        if is_english(policy):
+            return english_absence(
+                "6.5", policy, "a published complaint and report channel", searched, fix
+            )
         return policy_finding(
             "6.5",
             Verdict.VIOLATION,
             "The policy publishes no complaint or report channel (no e-mail, phone, postal address or online form).",
             (),
             fix,
-            searched=(
-                searched_policy(
-                    policy,
-                    "complaint or report channels",
-                    ("e-mail", "phone", "postal address", "online form", "客服"),
-                    ("contact.email", "contact.phone", "contact.address", "contact.online"),
-                ),
-            ),
+            searched=(searched,),
         )
     kinds = sorted({c.kind for c in chans})
     return policy_finding(

@@ -82,11 +82,17 @@ def analyse_document(doc: Document, name: str, *, segment_words: bool = True):
 
 def _evidence(doc: Document, name: str, location: str) -> PolicyEvidence:
     st, facts, profile = analyse_document(doc, name)
-    from pica.extract.policy.topics import classify  # loads the model on first use
-
     texts = [s.text for s in st.sentences]
     sections = [s.section for s in st.sentences]
-    topics = classify(texts, sections, [""] + texts[:-1])
+    if profile.readability.script == "english":
+        # the trained model reads Chinese only: English topics come from reviewed patterns
+        from pica.extract.policy.topics_en import classify_english
+
+        topics = classify_english(texts, sections)
+    else:
+        from pica.extract.policy.topics import classify  # loads the model on first use
+
+        topics = classify(texts, sections, [""] + texts[:-1])
     has_purpose = [bool(f.purposes) or "purpose" in f.labels for f in facts]
     said = mentions(texts, sections, [f.pi_types for f in facts], topics, has_purpose)
     statements = tuple(

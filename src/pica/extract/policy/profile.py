@@ -115,6 +115,9 @@ def ui_path(text: str) -> str | None:
             # avoid dates/phones such as 2022-01-01 or 400-123-4567
             if re.fullmatch(r"[\d\s\-—>/]+", seg):
                 continue
+            # nor a URL slug or link anchor ("#how-you-can-access-and-control-the-information")
+            if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)+", seg):
+                continue
             return seg
     return None
 

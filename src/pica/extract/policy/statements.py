@@ -119,7 +119,7 @@ _ANAPHORIC = re.compile(
 )
 _OTHERS = re.compile(r"他人|其他方|合作|开发者|运营者|服务(提供)?商|供应商|others|third", re.I)
 _SHARE_GATE = re.compile(
-    r"第三方|SDK|合作|关联|服务商|提供商|提供方|运营商|供应商|广告主|广告商|推广方|商家|卖家|商户|中国移动|中国联通|中国电信|有限公司|股份公司|提供给|共享|委托|转让|披露|境外|他人|third|partner|share|affiliat|vendor",
+    r"第三方|SDK|合作|关联|服务商|提供商|提供方|运营商|供应商|广告主|广告商|推广方|商家|卖家|商户|中国移动|中国联通|中国电信|有限公司|股份公司|提供给|共享|委托|转让|披露|境外|他人|third|partner|share|affiliat|vendor|service provider",
     re.I,
 )
 _CHANNEL_GATE = re.compile(

@@ -207,9 +207,40 @@ def _add_long(out: list[tuple[int, int]], seg: str, a: int, b: int) -> None:
 
 
 def text_blocks(text: str) -> list[Block]:
-    """Plain text: one block per paragraph (blank-line separated); lines kept inside it."""
+    """Plain text: one block per paragraph (blank-line separated); lines kept inside it, except
+    that in an English text a hard-wrapped prose line is joined to the next (``_unwrap``)."""
     blocks: list[Block] = []
-    for para in _PARA_GAP.split(text.replace("\r\n", "\n").replace("\r", "\n")):
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    english = _mostly_latin(text)
+    for para in _PARA_GAP.split(text):
         if para.strip():
-            blocks.append(Block("para", para))
+            blocks.append(Block("para", _unwrap(para) if english else para))
     return blocks
+
+
+_CJK_CHAR = re.compile("[\u4e00-\u9fff]")
+# A line feed inside a paragraph that wraps prose: the line before ends mid-sentence (a letter,
+# digit, comma…) and the next line goes on with a lower-case word, or the line before is a long
+# one (a wrapped line, not a heading) and the next is no list item, heading or underline.
+_WRAP = re.compile(
+    r"(?<=[A-Za-z0-9,;'\"`)])\n(?=[ \t]*[a-z(])"
+    r"|(?<=[^\n]{60}[A-Za-z0-9,;'\"`)])\n(?=[ \t]*[A-Za-z][^\n])"
+)
+
+
+def _mostly_latin(text: str) -> bool:
+    """Whether the text is English, not Chinese: fewer than 20 CJK characters in its first
+    200,000 (the rule of ``profile.script_of``, which needs the whole text's counts)."""
+    n = 0
+    for _ in _CJK_CHAR.finditer(text, 0, 200_000):
+        n += 1
+        if n >= 20:
+            return False
+    return True
+
+
+def _unwrap(para: str) -> str:
+    """An English paragraph with its wrapping line feeds made spaces (same length, so character
+    spans still point into the original text). Chinese text is never unwrapped: its line ends
+    are read as sentence ends, as the precision review on Chinese policies was made."""
+    return _WRAP.sub(" ", para)

@@ -40,7 +40,7 @@ DATA = ROOT / "src" / "pica" / "knowledge" / "data"
 
 CATEGORIES = (
     "push", "analytics", "ads", "maps_location", "payment", "social_login", "crash_reporting",
-    "device_id", "risk_control", "im", "cdn_network", "webview", "utility", "library", "other",
+    "device_id", "risk_control", "im", "cdn_network", "webview", "utility", "library", "shared_library", "other",
 )  # fmt: skip
 
 # Open-source libraries compiled into apps (code under their package roots acts for the app):
@@ -58,7 +58,7 @@ PI_TYPES = frozenset(
 
 # Single-segment package prefixes distinctive enough to be a signature on their own.
 ALLOW_SINGLE = frozenset(
-    {"kotlin", "kotlinx", "okhttp3", "okio", "retrofit2", "dagger", "butterknife"}
+    {"kotlin", "kotlinx", "okhttp3", "okio", "retrofit2", "dagger", "butterknife", "mtopsdk"}
 )
 
 # Two-segment roots of multi-product vendors: "com.tencent." alone would make every Tencent app
@@ -346,6 +346,7 @@ CATEGORY_ZH = {
     "webview": "浏览器内核 SDK",
     "utility": "工具 SDK",
     "library": "开源库",
+    "shared_library": "共享基础库",
     "other": "SDK",
 }
 EXODUS_CATEGORY = {

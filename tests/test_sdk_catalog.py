@@ -32,6 +32,7 @@ SINGLE_SEGMENT_OK = {
     "kotlin.",
     "kotlinx.",
     "okhttp3.",
+    "mtopsdk.",  # Alibaba MTOP (issue 19): the SDK's own root package
     "okio.",
     "retrofit2.",
     "dagger.",

@@ -54,6 +54,10 @@ REAL = HERE / "real_apks.yaml"
 ANDROID_NS = "{http://schemas.android.com/apk/res/android}"
 COMPONENT_TAGS = ("activity", "service", "receiver", "provider")
 ABI = "armeabi-v7a"
+LIBRARY = "library"  # a `parts` label: open-source code inside a vendor jar, acts for the app
+
+
+FIRST = ("app", LIBRARY)  # expected parties that are not a third party
 
 
 class Bad(Exception):
@@ -209,7 +213,7 @@ def build_host(host: dict, package: str, cache: Path, tools: Path) -> tuple[Path
                     raise Bad(f"{spec['npm']}: no file {f['path']} in the tarball")
                 sdk, parts = f["sdk"], f.get("parts") or {}
                 truth.sdks.add(sdk)
-                truth.sdks.update(parts.values())
+                truth.sdks.update(v for v in parts.values() if v != LIBRARY)
                 if f.get("doubt"):
                     truth.doubts[Path(f["path"]).name] = " ".join(f["doubt"].split())
                 for name in names:
@@ -226,7 +230,6 @@ def build_host(host: dict, package: str, cache: Path, tools: Path) -> tuple[Path
                             data = aar.read("classes.jar")
                     for cls in jar_classes(data):
                         truth.classes[cls] = owner(cls, sdk, parts)
-                        truth.sdks.add(truth.classes[cls])
                     jar = work / (hashlib.sha256(data).hexdigest()[:16] + ".jar")
                     jar.write_bytes(data)
                     dex = jar.with_suffix(".dex")
@@ -308,7 +311,7 @@ def score_apk(name: str, apk: Path, truth: Truth | None, trees: dict[str, str] |
     for use in derived.api_uses:
         want = truth.classes.get(use.caller_class.split("$", 1)[0], "app")
         got = got_party(use)
-        ok = got == want or (want == "app" and not use.sdk)
+        ok = got == want or (want in ("app", LIBRARY) and not use.sdk)
         sites[want][1] += 1
         if ok:
             sites[want][0] += 1
@@ -339,8 +342,8 @@ def totals(scores: list[Score]) -> dict:
     present = sum(len(s.expected) for s in scores)
     right = sum(v[0] for s in scores for v in s.sites.values())
     total = sum(v[1] for s in scores for v in s.sites.values())
-    vendor_right = sum(v[0] for s in scores for k, v in s.sites.items() if k != "app")
-    vendor_total = sum(v[1] for s in scores for k, v in s.sites.items() if k != "app")
+    vendor_right = sum(v[0] for s in scores for k, v in s.sites.items() if k not in FIRST)
+    vendor_total = sum(v[1] for s in scores for k, v in s.sites.items() if k not in FIRST)
     return {
         "sdks_present": present,
         "sdks_named": named,

@@ -26,7 +26,7 @@ PI_TYPES = set(
 )
 CATEGORIES = {
     "push", "analytics", "ads", "maps_location", "payment", "social_login", "crash_reporting",
-    "device_id", "risk_control", "im", "cdn_network", "webview", "utility", "library", "other",
+    "device_id", "risk_control", "im", "cdn_network", "webview", "utility", "library", "shared_library", "other",
 }  # fmt: skip
 SINGLE_SEGMENT_OK = {
     "kotlin.",
@@ -259,7 +259,7 @@ ALIAS_TABLE = [
     ("声网", "agora"), ("Agora", "agora"), ("七牛", "qiniu_resource"), ("Qiniu", "qiniu_resource"),
     ("阿里云OSS", "aliyun_oss"), ("腾讯X5", "tencent_x5"), ("TBS", "tencent_x5"),
     ("腾讯地图", "tencent_location"), ("百度定位", "baidu_location"),
-    ("讯飞", "sdk_com_iflytek"), ("iFlytek", "sdk_com_iflytek"),
+    ("讯飞", "iflytek_msc"), ("iFlytek", "iflytek_msc"),
     ("极验", "geetest"), ("GeeTest", "geetest"),
     ("信鸽", "tencent_tpns"), ("Crashlytics", "firebase_crashlytics"),
 ]  # fmt: skip

@@ -20,6 +20,7 @@ from pica import knowledge
 from pica.analysis.disclosure import compare, covered_types
 from pica.analysis.sdks import detect_sdks
 from pica.audit import build_report, gather
+from pica.evidence import ApiUse
 from pica.extract.policy import extract_text
 from pica.render import render, schema
 from pica.report import Verdict
@@ -153,6 +154,33 @@ def test_the_longest_alias_decides_whose_row_it_is() -> None:
     assert "友盟推送" in push.aliases and "友盟" in _umeng().aliases  # both would match the row
     assert rows["umeng_push"].disclosed and rows["umeng_push"].matched == "友盟推送"
     assert not rows["umeng_analytics"].disclosed
+
+
+def test_a_shared_library_is_disclosed_by_the_row_of_the_sdk_that_carries_it() -> None:
+    """UTDID ships inside the Alipay SDK (alipaySdk-15.6.5-20190718211148.aar; class names from
+    benchmarks/vendor_sdks): named as itself (issue 19), but a policy that lists the Alipay SDK
+    discloses the UTDID inside it. Alone (no Alipay SDK in the APK), the Alipay row says nothing
+    about it; a policy naming UTDID discloses it directly."""
+    layout = ["com.alipay.sdk.app.PayTask", "com.ta.utdid2.device.UTDevice"]
+    sdks = detect_sdks(layout)
+    assert [s.sdk_id for s in sdks] == ["alipay_sdk", "utdid"]
+    imei = ApiUse(
+        "imei", "android.telephony.TelephonyManager.getDeviceId", "com.ta.utdid2.a.a.d",
+        "getImei(Landroid/content/Context;)Ljava/lang/String;", "classes2.dex", 0, "dex",
+        sdk="utdid", reachable=True,
+    )  # fmt: skip
+    table = "隐私政策\n" + SDK_TABLE.format(name="支付宝 SDK")
+    result = compare(extract_text(table, name="p.txt"), [imei], (), sdks, None)
+    rows = {r.sdk_id: r for r in result.sdks}
+    assert rows["alipay_sdk"].disclosed and rows["utdid"].disclosed
+    assert rows["utdid"].matched == rows["alipay_sdk"].matched
+    (pi,) = [r for r in result.pi if r.party == "utdid"]
+    assert pi.pi_type == "imei" and pi.disclosed  # the Alipay row lists IMEI
+    alone = compare(extract_text(table, name="p.txt"), [imei], (), sdks[1:], None)
+    assert not alone.sdks[0].disclosed
+    named = compare(extract_text("隐私政策\n" + SDK_TABLE.format(name="UTDID SDK"), name="p.txt"),
+                    [imei], (), sdks[1:], None)  # fmt: skip
+    assert named.sdks[0].disclosed and named.sdks[0].matched == "UTDID SDK"
 
 
 @pytest.mark.parametrize("rule", knowledge.pi_generalisation(), ids=lambda r: r.id)

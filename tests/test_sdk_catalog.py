@@ -357,3 +357,128 @@ def test_alias_check_and_derivation():
     assert "阅读" not in {a for a, _ in tool.alias_candidates(cut, data, ["腾讯", "Tencent"])}
     assert tool.alias_rejected("Core AAID", False, data, frozenset()) is not None
     assert tool.alias_rejected("百度定位", False, data, frozenset()) is None
+
+
+# ---------------------------------------------------------------- issue 19: product-level entries
+# Class and library names below are real: read from the class listings of the vendor builds in
+# benchmarks/vendor_sdks/recipe.yaml (npm tarballs with their sha256); names only, no code.
+SHARED_LIBRARIES = {
+    "utdid", "msa_oaid", "tinker", "jcore", "getui_gtc", "ant_mpaas_rpc", "baidu_lbs_common",
+    "mobtech_mobsdk_common", "huawei_oaid", "alibaba_mtop",
+}  # fmt: skip
+
+
+def test_shared_libraries_are_their_own_entries() -> None:
+    by_id = catalog_by_id()
+    for sid in SHARED_LIBRARIES:
+        assert by_id[sid].category == "shared_library", sid
+        assert not by_id[sid].is_library, (
+            sid
+        )  # third-party code, not open source acting for the app
+    # the consumer SDKs that ship them no longer claim their trees
+    assert not {"com.ta.utdid2.", "com.ut.device."} & set(by_id["alipay_sdk"].code_signatures)
+    assert "cn.jiguang." not in by_id["jpush"].code_signatures
+    assert "com.mob." not in by_id["mobtech_sharesdk"].code_signatures
+    # carried_by names consumer SDKs, and only shared libraries carry it
+    for e in catalog():
+        for carrier in e.carried_by:
+            assert e.category == "shared_library", e.id
+            assert by_id[carrier].category not in ("shared_library", "library"), (e.id, carrier)
+    assert "alipay_sdk" in by_id["utdid"].carried_by and by_id["jcore"].carried_by == ("jpush",)
+
+
+@pytest.mark.parametrize(
+    ("class_name", "sdk_id"),
+    [
+        # alipaySdk-15.6.5-20190718211148.aar / alipaySdk-20160223.jar
+        ("com.alipay.sdk.app.PayTask", "alipay_sdk"),
+        ("com.ta.utdid2.device.UTDevice", "utdid"),
+        ("com.ut.device.AidCallback", "utdid"),
+        ("com.alipay.android.phone.mrpc.core.HttpUrlHeader", "ant_mpaas_rpc"),
+        # jcore-android-3.3.2.jar / jpush-android-4.8.1.jar
+        ("cn.jiguang.api.JDispatchAction", "jcore"),
+        ("cn.jpush.android.service.PushService", "jcore"),  # JCore's class, JPush's package
+        ("cn.jpush.android.api.JPushInterface", "jpush"),
+        ("cn.jiguang.union.ads.api.JUnionAdApi", "jiguang_union_ads"),
+        # gtc-3.2.18.0.jar / gtsdk-3.3.12.0.jar
+        ("com.getui.gtc.SdkLoader", "getui_gtc"),
+        ("com.igexin.base.api.SharedPreferencesManager", "getui_gtc"),
+        ("com.igexin.push.GtPushInterface$Stub", "getui_gtc"),
+        ("com.igexin.sdk.PushManager", "getui_push"),
+        # BaiduLBS_Android.jar
+        ("com.baidu.location.LocationClient", "baidu_location"),
+        ("com.baidu.android.bbalbs.common.util.CommonParam", "baidu_lbs_common"),
+        ("com.baidu.lbsapi.auth.LBSAuthManager", "baidu_lbs_common"),
+        # open_sdk_r5793.jar: obfuscated location helpers inside QQ Connect, not Tencent Location
+        ("com.tencent.map.b.d", "qq_connect"),
+        ("com.tencent.map.geolocation.TencentLocationManager", "tencent_location"),
+        ("com.tencent.stat.StatService", "tencent_mta"),
+        # openDefault-4.3.6.aar
+        ("com.sina.deviceidjnisdk.DeviceInfo", "weibo_sdk"),
+        # umeng-analytics-v5.6.7.jar: the obfuscated core
+        ("u.aly.bt", "umeng_analytics"),
+        ("com.umeng.analytics.MobclickAgent", "umeng_analytics"),
+        # MiPush_SDK_Client_3_0_3.jar
+        ("com.xiaomi.network.HostManager", "xiaomi_push"),
+        ("com.xiaomi.channel.commonutils.android.b", "xiaomi_push"),
+        # AMap3DMap_5.7.0_AMapNavi_5.6.0_AMapLocation_3.7.0 + Msc.jar
+        ("com.alibaba.idst.nls.NlsClient", "alibaba_nls"),
+        ("com.iflytek.cloud.SpeechUtility", "iflytek_msc"),
+        # products the issue names that no recipe build holds (vendors' documented packages)
+        ("com.huawei.hms.ads.identifier.AdvertisingIdClient", "huawei_oaid"),
+        ("com.huawei.hms.push.HmsMessageService", "huawei_push"),
+        ("com.bun.miitmdid.core.MdidSdkHelper", "msa_oaid"),
+        ("com.tencent.tinker.lib.tinker.Tinker", "tinker"),
+        ("cn.smssdk.SMSSDK", "mobtech_smssdk"),
+        ("com.mob.MobSDK", "mobtech_mobsdk_common"),
+        ("cn.sharesdk.framework.ShareSDK", "mobtech_sharesdk"),
+        ("com.tapsdk.antiaddiction.settings.AntiAddictionSettings", "tapsdk_antiaddiction"),
+        ("com.tapsdk.antiaddictionui.AntiAddictionUIKit", "tapsdk_antiaddiction"),
+        ("com.UCMobile.PayPlugin.a", "unionpay_sdk"),
+        ("cn.gov.pbc.tsm.client.mobile.android.bank.service.IUPJniInterface", "unionpay_sdk"),
+        ("mtopsdk.mtop.intf.Mtop", "alibaba_mtop"),
+        # play-services-basement's exception classes (io.appium.settings), not Firebase's
+        ("com.google.firebase.FirebaseException", "google_play_services"),
+        ("com.google.firebase.messaging.FirebaseMessaging", "firebase"),
+    ],
+)
+def test_vendor_classes_belong_to_their_product(class_name: str, sdk_id: str) -> None:
+    from pica.analysis.sdks import sdk_for_class
+
+    entry = sdk_for_class(class_name)
+    assert entry is not None and entry.id == sdk_id, (class_name, entry and entry.id)
+
+
+@pytest.mark.parametrize(
+    ("lib", "sdk_id"),
+    [
+        ("libjcore332.so", "jcore"),
+        ("libindoor.so", "baidu_location"),
+        ("liblocSDK7b.so", "baidu_location"),
+        ("libmsc.so", "iflytek_msc"),
+        ("libztcodec2.so", "alibaba_nls"),
+        ("libGNaviMap.so", "amap"),
+        ("librtbt800.so", "amap"),
+        ("libweibosdkcore.so", "weibo_sdk"),
+    ],
+)
+def test_vendor_native_libraries_belong_to_their_product(lib: str, sdk_id: str) -> None:
+    from pica.analysis.sdks import detect_sdks
+
+    (found,) = detect_sdks([], native_libs=[f"lib/armeabi-v7a/{lib}"])
+    assert found.sdk_id == sdk_id and found.confidence == "medium"
+
+
+def test_utdid_alone_is_no_alipay_detection() -> None:
+    """The false Alipay detection of issue 19: UTDID, which several Alibaba SDKs ship, named as
+    the Alipay SDK. Alone it is UTDID; inside the Alipay SDK's layout, both are named."""
+    from pica.analysis.sdks import detect_sdks
+
+    utdid = ["com.ta.utdid2.device.UTDevice", "com.ut.device.AidCallback"]
+    assert [s.sdk_id for s in detect_sdks(utdid)] == ["utdid"]
+    alipay = [
+        *utdid,
+        "com.alipay.sdk.app.PayTask",
+        "com.alipay.android.phone.mrpc.core.HttpUrlHeader",
+    ]
+    assert [s.sdk_id for s in detect_sdks(alipay)] == ["alipay_sdk", "ant_mpaas_rpc", "utdid"]

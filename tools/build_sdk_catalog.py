@@ -392,6 +392,7 @@ class Raw:
     hand_id: str | None = None
     aliases: list[str] = field(default_factory=list)
     merge: list[str] = field(default_factory=list)
+    carried_by: list[str] = field(default_factory=list)  # shared libraries: the SDKs shipping them
     team: str | None = None
     exodus_categories: list[str] = field(default_factory=list)
 
@@ -544,6 +545,9 @@ def load_hand(path: Path) -> tuple[list[Raw], dict[str, dict]]:
         r.pi_types = list(e.get("pi_types") or [])
         r.policy_url = e.get("policy_url")
         r.merge = list(e.get("merge") or [])
+        r.carried_by = list(e.get("carried_by") or [])
+        if r.carried_by and r.category != "shared_library":
+            raise SystemExit(f"hand entry {e['id']}: carried_by is for shared libraries only")
         r.aliases = list(e.get("aliases") or [])
         if r.chinese and not r.aliases:
             raise SystemExit(f"hand entry {e['id']}: a Chinese entry needs aliases")
@@ -1220,6 +1224,7 @@ def combine(members: list[Raw]) -> dict | None:
         "domains": sorted(domains),
         "pi_types": pi,
         "policy_url": _first(r.policy_url for r in members),
+        "carried_by": sorted({c for r in hand for c in r.carried_by}),
         "sources": sorted({r.ref if r.kind != "pica" else "pica:hand" for r in members}),
         "_category_guessed": guessed,  # internal: dropped before the catalog is written
     }
@@ -1283,7 +1288,11 @@ def assign_ids(entries: list[dict]) -> None:
 def validate(entries: list[dict], aliases: AliasData) -> None:
     seen: dict[str, str] = {}
     errors = check_aliases(entries, aliases)
+    category = {e["id"]: e["category"] for e in entries}
     for e in entries:
+        for carrier in e["carried_by"]:
+            if category.get(carrier) in (None, "shared_library", "library"):
+                errors.append(f"{e['id']}: carried_by {carrier} is not a consumer SDK's id")
         if e["category"] not in CATEGORIES:
             errors.append(f"{e['id']}: category {e['category']}")
         if e["chinese"] and not (e["name_zh"] and CJK.search(e["name_zh"])):

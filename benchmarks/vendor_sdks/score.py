@@ -359,6 +359,27 @@ def totals(scores: list[Score]) -> dict:
     }
 
 
+def per_sdk(scores: list[Score]) -> dict[str, dict]:
+    """Per SDK of the ground truth: APKs holding it, APKs naming it, call sites right / found;
+    and every SDK id named where the ground truth has no such SDK."""
+    rows: dict[str, dict] = {}
+    for s in scores:
+        for sdk in s.expected:
+            r = rows.setdefault(sdk, {"present": 0, "named": 0, "sites_right": 0, "sites": 0})
+            r["present"] += 1
+            r["named"] += sdk in s.named
+        for sdk, (right, total) in s.sites.items():
+            if sdk in FIRST:
+                continue
+            r = rows.setdefault(sdk, {"present": 0, "named": 0, "sites_right": 0, "sites": 0})
+            r["sites_right"] += right
+            r["sites"] += total
+        for sdk in set(s.named) - set(s.expected):
+            r = rows.setdefault(sdk, {"present": 0, "named": 0, "sites_right": 0, "sites": 0})
+            r.setdefault("named_wrongly_in", []).append(s.name)
+    return dict(sorted(rows.items()))
+
+
 def markdown(scores: list[Score], figures: dict) -> str:
     out = [
         "| APK | SDKs present (ground truth) | named by pica | missed | named wrongly | "
@@ -375,6 +396,16 @@ def markdown(scores: list[Score], figures: dict) -> str:
             f"| {s.name} | {', '.join(s.expected) or '—'} | {', '.join(s.named) or '—'} | "
             f"{', '.join(missed) or '—'} | {', '.join(extra) or '—'} | {right}/{total} ({per}) | "
             f"{len(s.wrong)} |"
+        )
+    out += [
+        "",
+        "| SDK | in APKs | named in | call sites right / found | named where absent |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for sdk, r in figures["per_sdk"].items():
+        out.append(
+            f"| {sdk} | {r['present']} | {r['named']} | {r['sites_right']}/{r['sites']} | "
+            f"{', '.join(r.get('named_wrongly_in', [])) or '—'} |"
         )
     t = figures["totals"]
     out += [
@@ -436,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
         "totals": totals(scores),
         "vendor_builds": totals([s for s in scores if s.name in hosts]),
         "real_apks": totals([s for s in scores if s.name not in hosts]),
+        "per_sdk": per_sdk(scores),
         "apks": [s.__dict__ for s in scores],
         "doubts": {},
     }

@@ -118,23 +118,25 @@ def jar_classes(jar: bytes) -> list[str]:
 
 
 def plugin_components(tar: tarfile.TarFile) -> dict[str, str]:
-    """Android components (class -> tag) the plugin's plugin.xml adds to the manifest."""
-    try:
-        raw = tar.extractfile("package/plugin.xml")
-    except KeyError:
-        return {}
-    if raw is None:
-        return {}
-    text = re.sub(r'\sxmlns="[^"]+"', "", raw.read().decode("utf-8"), count=1)
+    """Android components (class -> tag) the plugin adds to the app's manifest: a Cordova
+    plugin's plugin.xml (android platform), a React Native library's own AndroidManifest.xml."""
     out: dict[str, str] = {}
-    for platform in ET.fromstring(text).iter("platform"):
-        if platform.get("name") != "android":
+    for path in ("package/plugin.xml", "package/android/src/main/AndroidManifest.xml"):
+        try:
+            raw = tar.extractfile(path)
+        except KeyError:
             continue
-        for tag in COMPONENT_TAGS:
-            for el in platform.iter(tag):
-                name = el.get(f"{ANDROID_NS}name")
-                if name and not name.startswith("."):
-                    out[name] = tag
+        if raw is None:
+            continue
+        text = re.sub(r'\sxmlns="[^"]+"', "", raw.read().decode("utf-8"), count=1)
+        root = ET.fromstring(text)
+        scopes = [p for p in root.iter("platform") if p.get("name") == "android"]
+        for scope in scopes if path.endswith("plugin.xml") else [root]:
+            for tag in COMPONENT_TAGS:
+                for el in scope.iter(tag):
+                    name = el.get(f"{ANDROID_NS}name")
+                    if name and not name.startswith("."):
+                        out[name] = tag
     return out
 
 

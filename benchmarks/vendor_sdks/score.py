@@ -1,7 +1,8 @@
 """Score pica's SDK naming and call-site attribution on real vendor SDK builds (issue 19, pt 5).
 
-usage: python benchmarks/vendor_sdks/score.py [--cache DIR] [--tools DIR] [--shared DIR]
-                                             [--json OUT.json] [--md OUT.md]
+usage: python benchmarks/vendor_sdks/score.py [--cache DIR] [--tools DIR] [--fetch-tools]
+                                             [--shared DIR] [--only HOST] [--json OUT.json]
+                                             [--md OUT.md]
 
 For each host of recipe.yaml: fetch the npm tarballs (`npm pack NAME@VERSION`) into the cache
 (default: $XDG_CACHE_HOME/pica-vendor-sdks, never the repository), check their sha256, take out
@@ -18,9 +19,9 @@ Scores, per SDK of the ground truth:
 - call sites: every sensitive call site pica finds in a class of that SDK's files must carry
   that SDK's id (the host's own call site: no SDK). Wrong ones are listed with their class.
 
-Tools: dx 10 and android.jar as tools/build_constructed_fixtures.sh fetches them (bullseye
-dalvik-exchange and libandroid-23-java, under --tools, default /tmp/pica-fixture-tools; run
-that script's step 2 or this script with --fetch-tools), aapt and javac from Debian bookworm.
+Tools: dx 10 and android.jar from Debian bullseye (dalvik-exchange, libandroid-23-java) under
+--tools (default /tmp/pica-fixture-tools), fetched by tools/fetch_dx_tools.sh (also with
+--fetch-tools), the same the constructed fixtures are built with; aapt and javac from bookworm.
 Bad input (a tarball whose sha256 differs, a file missing from it, a tool missing) is a
 one-line error and exit 2.
 """
@@ -194,7 +195,7 @@ def build_host(host: dict, package: str, cache: Path, tools: Path) -> tuple[Path
     android_jar = tools / "root/usr/share/java/com.android.android-23.jar"
     for tool in (dx_jar, android_jar):
         if not tool.exists():
-            raise Bad(f"{tool} missing: run tools/build_constructed_fixtures.sh step 2 first")
+            raise Bad(f"{tool} missing: run tools/fetch_dx_tools.sh {tools} (or --fetch-tools)")
     for exe in ("aapt", "javac", "java"):
         if shutil.which(exe) is None:
             raise Bad(f"{exe} not found (Debian bookworm: apt-get install aapt default-jdk)")
@@ -434,12 +435,15 @@ def main(argv: list[str] | None = None) -> int:
     default_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     ap.add_argument("--cache", type=Path, default=default_cache / "pica-vendor-sdks")
     ap.add_argument("--tools", type=Path, default=Path("/tmp/pica-fixture-tools"))
+    ap.add_argument("--fetch-tools", action="store_true", help="run tools/fetch_dx_tools.sh first")
     ap.add_argument("--shared", type=Path, help="shared/data/apks: score its real APKs too")
     ap.add_argument("--only", action="append", help="score only these host ids")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--md", type=Path)
     args = ap.parse_args(argv)
     try:
+        if args.fetch_tools:
+            subprocess.run([str(ROOT / "tools" / "fetch_dx_tools.sh"), str(args.tools)], check=True)
         recipe = yaml.safe_load(RECIPE.read_text("utf-8"))
         cache = args.cache.resolve()
         if cache == ROOT or ROOT in cache.parents:

@@ -482,3 +482,27 @@ def test_utdid_alone_is_no_alipay_detection() -> None:
         "com.alipay.android.phone.mrpc.core.HttpUrlHeader",
     ]
     assert [s.sdk_id for s in detect_sdks(alipay)] == ["alipay_sdk", "ant_mpaas_rpc", "utdid"]
+
+
+def test_vendor_recipe_labels_are_catalog_ids() -> None:
+    """The attribution score's ground truth (benchmarks/vendor_sdks) names catalog ids, so a
+    renamed or merged entry cannot silently turn its figures into misses; every tarball is
+    pinned by npm's integrity and shasum and our sha256."""
+    here = ROOT / "benchmarks" / "vendor_sdks"
+    by_id = catalog_by_id()
+    recipe = yaml.safe_load((here / "recipe.yaml").read_text("utf-8"))
+    labels = set()
+    for host in recipe["hosts"]:
+        for spec in host["plugins"]:
+            assert re.fullmatch(r"(@[\w.-]+/)?[\w.-]+@\d[\w.+-]*", spec["npm"]), spec["npm"]
+            assert re.fullmatch(r"[0-9a-f]{64}", spec["sha256"]), spec["npm"]
+            assert re.fullmatch(r"[0-9a-f]{40}", spec["shasum"]), spec["npm"]
+            assert spec["integrity"].startswith("sha512-"), spec["npm"]
+            for f in spec["files"]:
+                labels.add(f["sdk"])
+                labels.update(v for v in (f.get("parts") or {}).values() if v != "library")
+    real = yaml.safe_load((here / "real_apks.yaml").read_text("utf-8"))["apks"]
+    labels.update(sdk for trees in real.values() for sdk in trees.values())
+    assert labels <= set(by_id), sorted(labels - set(by_id))
+    assert not any(by_id[s].is_library for s in labels)
+    assert len(labels) >= 10  # distinct vendor SDKs the score covers

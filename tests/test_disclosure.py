@@ -1,7 +1,7 @@
 """Policy versus behaviour (pica.analysis.disclosure and the items it feeds: 2.1, 3.3, 3.9, 5.1).
 
 Real pairs: Appium Settings (a real APK that reads SMS, the clipboard, Bluetooth and location,
-and carries Firebase and Google Play services) against two real Chinese policies from the
+and carries Google Play services) against two real Chinese policies from the
 VioDroid set. The policies are not this app's; that is the point: each comparison below was
 worked out by reading the policy text by hand, and the variants change one sentence to show
 that each verdict flips for the right reason.
@@ -20,6 +20,7 @@ from pica import knowledge
 from pica.analysis.disclosure import compare, covered_types
 from pica.analysis.sdks import detect_sdks
 from pica.audit import build_report, gather
+from pica.evidence import ApiUse
 from pica.extract.policy import extract_text
 from pica.render import render, schema
 from pica.report import Verdict
@@ -63,12 +64,15 @@ def test_real_pair_settings_against_pianchang(settings_pianchang) -> None:
     assert location.disclosed and location.purpose_stated
     # Its SDK table lists 友盟, 百度地图, TalkingData…; not Firebase or Google Play services.
     sdks = {s.sdk_id: s for s in ev.consistency.sdks}
-    assert not sdks["firebase"].disclosed and not sdks["google_play_services"].disclosed
+    # (Settings' three com.google.firebase exception classes are play-services-basement's, so
+    # Google Play services is the one SDK here: issue 19.)
+    assert set(sdks) == {"google_play_services"} and not sdks["google_play_services"].disclosed
     assert "友盟" in ev.consistency.policy_sdks_not_found  # informational only
     report = build_report(ev)
     f21 = _finding(report, "2.1")
     assert f21.verdict is Verdict.VIOLATION
-    assert "短信" in f21.reason and "Firebase (detected in the APK) is not named" in f21.reason
+    assert "短信" in f21.reason
+    assert "Google Play services (detected in the APK) is not named" in f21.reason
     assert any("SmsReader" in c.text or "sms" in c.text.lower() for c in f21.cites)
     assert f21.searched and "aliases" in " ".join(f21.searched[0].patterns)
     # No denial in 片场 contradicts the app: 3.9 stays open, and says what was searched.
@@ -152,6 +156,33 @@ def test_the_longest_alias_decides_whose_row_it_is() -> None:
     assert not rows["umeng_analytics"].disclosed
 
 
+def test_a_shared_library_is_disclosed_by_the_row_of_the_sdk_that_carries_it() -> None:
+    """UTDID ships inside the Alipay SDK (alipaySdk-15.6.5-20190718211148.aar; class names from
+    benchmarks/vendor_sdks): named as itself (issue 19), but a policy that lists the Alipay SDK
+    discloses the UTDID inside it. Alone (no Alipay SDK in the APK), the Alipay row says nothing
+    about it; a policy naming UTDID discloses it directly."""
+    layout = ["com.alipay.sdk.app.PayTask", "com.ta.utdid2.device.UTDevice"]
+    sdks = detect_sdks(layout)
+    assert [s.sdk_id for s in sdks] == ["alipay_sdk", "utdid"]
+    imei = ApiUse(
+        "imei", "android.telephony.TelephonyManager.getDeviceId", "com.ta.utdid2.a.a.d",
+        "getImei(Landroid/content/Context;)Ljava/lang/String;", "classes2.dex", 0, "dex",
+        sdk="utdid", reachable=True,
+    )  # fmt: skip
+    table = "隐私政策\n" + SDK_TABLE.format(name="支付宝 SDK")
+    result = compare(extract_text(table, name="p.txt"), [imei], (), sdks, None)
+    rows = {r.sdk_id: r for r in result.sdks}
+    assert rows["alipay_sdk"].disclosed and rows["utdid"].disclosed
+    assert rows["utdid"].matched == rows["alipay_sdk"].matched
+    (pi,) = [r for r in result.pi if r.party == "utdid"]
+    assert pi.pi_type == "imei" and pi.disclosed  # the Alipay row lists IMEI
+    alone = compare(extract_text(table, name="p.txt"), [imei], (), sdks[1:], None)
+    assert not alone.sdks[0].disclosed
+    named = compare(extract_text("隐私政策\n" + SDK_TABLE.format(name="UTDID SDK"), name="p.txt"),
+                    [imei], (), sdks[1:], None)  # fmt: skip
+    assert named.sdks[0].disclosed and named.sdks[0].matched == "UTDID SDK"
+
+
 @pytest.mark.parametrize("rule", knowledge.pi_generalisation(), ids=lambda r: r.id)
 def test_each_generalisation_rule_covers_what_it_says_and_nothing_else(rule) -> None:
     for name in rule.names:
@@ -169,8 +200,8 @@ def test_the_consistency_block_is_in_json_html_and_md(settings_pianchang) -> Non
     sms = next(r for r in block["pi"] if r["pi_type"] == "sms")
     assert sms == sms | {"party": "app", "reach": "reachable", "disclosed": False}
     assert sms["policy_ref"] is None and sms["denied_by_policy"] is False and sms["evidence"]
-    firebase = next(s for s in block["sdks"] if s["sdk_id"] == "firebase")
-    assert firebase["disclosed"] is False and firebase["matched"] is None
+    gms = next(s for s in block["sdks"] if s["sdk_id"] == "google_play_services")
+    assert gms["disclosed"] is False and gms["matched"] is None
     assert "Policy versus behaviour" in render(report, "html").decode()
     assert "Policy versus behaviour" in render(report, "md").decode()
     assert build_report(gather(SETTINGS)).consistency is None  # no policy, no comparison

@@ -26,12 +26,13 @@ PI_TYPES = set(
 )
 CATEGORIES = {
     "push", "analytics", "ads", "maps_location", "payment", "social_login", "crash_reporting",
-    "device_id", "risk_control", "im", "cdn_network", "webview", "utility", "library", "other",
+    "device_id", "risk_control", "im", "cdn_network", "webview", "utility", "library", "shared_library", "other",
 }  # fmt: skip
 SINGLE_SEGMENT_OK = {
     "kotlin.",
     "kotlinx.",
     "okhttp3.",
+    "mtopsdk.",  # Alibaba MTOP (issue 19): the SDK's own root package
     "okio.",
     "retrofit2.",
     "dagger.",
@@ -258,7 +259,7 @@ ALIAS_TABLE = [
     ("声网", "agora"), ("Agora", "agora"), ("七牛", "qiniu_resource"), ("Qiniu", "qiniu_resource"),
     ("阿里云OSS", "aliyun_oss"), ("腾讯X5", "tencent_x5"), ("TBS", "tencent_x5"),
     ("腾讯地图", "tencent_location"), ("百度定位", "baidu_location"),
-    ("讯飞", "sdk_com_iflytek"), ("iFlytek", "sdk_com_iflytek"),
+    ("讯飞", "iflytek_msc"), ("iFlytek", "iflytek_msc"),
     ("极验", "geetest"), ("GeeTest", "geetest"),
     ("信鸽", "tencent_tpns"), ("Crashlytics", "firebase_crashlytics"),
 ]  # fmt: skip
@@ -356,3 +357,152 @@ def test_alias_check_and_derivation():
     assert "阅读" not in {a for a, _ in tool.alias_candidates(cut, data, ["腾讯", "Tencent"])}
     assert tool.alias_rejected("Core AAID", False, data, frozenset()) is not None
     assert tool.alias_rejected("百度定位", False, data, frozenset()) is None
+
+
+# ---------------------------------------------------------------- issue 19: product-level entries
+# Class and library names below are real: read from the class listings of the vendor builds in
+# benchmarks/vendor_sdks/recipe.yaml (npm tarballs with their sha256); names only, no code.
+SHARED_LIBRARIES = {
+    "utdid", "msa_oaid", "tinker", "jcore", "getui_gtc", "ant_mpaas_rpc", "baidu_lbs_common",
+    "mobtech_mobsdk_common", "huawei_oaid", "alibaba_mtop",
+}  # fmt: skip
+
+
+def test_shared_libraries_are_their_own_entries() -> None:
+    by_id = catalog_by_id()
+    for sid in SHARED_LIBRARIES:
+        assert by_id[sid].category == "shared_library", sid
+        assert not by_id[sid].is_library, (
+            sid
+        )  # third-party code, not open source acting for the app
+    # the consumer SDKs that ship them no longer claim their trees
+    assert not {"com.ta.utdid2.", "com.ut.device."} & set(by_id["alipay_sdk"].code_signatures)
+    assert "cn.jiguang." not in by_id["jpush"].code_signatures
+    assert "com.mob." not in by_id["mobtech_sharesdk"].code_signatures
+    # carried_by names consumer SDKs, and only shared libraries carry it
+    for e in catalog():
+        for carrier in e.carried_by:
+            assert e.category == "shared_library", e.id
+            assert by_id[carrier].category not in ("shared_library", "library"), (e.id, carrier)
+    assert "alipay_sdk" in by_id["utdid"].carried_by and by_id["jcore"].carried_by == ("jpush",)
+
+
+@pytest.mark.parametrize(
+    ("class_name", "sdk_id"),
+    [
+        # alipaySdk-15.6.5-20190718211148.aar / alipaySdk-20160223.jar
+        ("com.alipay.sdk.app.PayTask", "alipay_sdk"),
+        ("com.ta.utdid2.device.UTDevice", "utdid"),
+        ("com.ut.device.AidCallback", "utdid"),
+        ("com.alipay.android.phone.mrpc.core.HttpUrlHeader", "ant_mpaas_rpc"),
+        # jcore-android-3.3.2.jar / jpush-android-4.8.1.jar
+        ("cn.jiguang.api.JDispatchAction", "jcore"),
+        ("cn.jpush.android.service.PushService", "jcore"),  # JCore's class, JPush's package
+        ("cn.jpush.android.api.JPushInterface", "jpush"),
+        ("cn.jiguang.union.ads.api.JUnionAdApi", "jiguang_union_ads"),
+        # gtc-3.2.18.0.jar / gtsdk-3.3.12.0.jar
+        ("com.getui.gtc.SdkLoader", "getui_gtc"),
+        ("com.igexin.base.api.SharedPreferencesManager", "getui_gtc"),
+        ("com.igexin.push.GtPushInterface$Stub", "getui_gtc"),
+        ("com.igexin.sdk.PushManager", "getui_push"),
+        # BaiduLBS_Android.jar
+        ("com.baidu.location.LocationClient", "baidu_location"),
+        ("com.baidu.android.bbalbs.common.util.CommonParam", "baidu_lbs_common"),
+        ("com.baidu.lbsapi.auth.LBSAuthManager", "baidu_lbs_common"),
+        # open_sdk_r5793.jar: obfuscated location helpers inside QQ Connect, not Tencent Location
+        ("com.tencent.map.b.d", "qq_connect"),
+        ("com.tencent.map.geolocation.TencentLocationManager", "tencent_location"),
+        ("com.tencent.stat.StatService", "tencent_mta"),
+        # openDefault-4.3.6.aar
+        ("com.sina.deviceidjnisdk.DeviceInfo", "weibo_sdk"),
+        # umeng-analytics-v5.6.7.jar: the obfuscated core
+        ("u.aly.bt", "umeng_analytics"),
+        ("com.umeng.analytics.MobclickAgent", "umeng_analytics"),
+        # MiPush_SDK_Client_3_0_3.jar
+        ("com.xiaomi.network.HostManager", "xiaomi_push"),
+        ("com.xiaomi.channel.commonutils.android.b", "xiaomi_push"),
+        # AMap3DMap_5.7.0_AMapNavi_5.6.0_AMapLocation_3.7.0 + Msc.jar
+        ("com.alibaba.idst.nls.NlsClient", "alibaba_nls"),
+        ("com.iflytek.cloud.SpeechUtility", "iflytek_msc"),
+        # products the issue names that no recipe build holds (vendors' documented packages)
+        ("com.huawei.hms.ads.identifier.AdvertisingIdClient", "huawei_oaid"),
+        ("com.huawei.hms.push.HmsMessageService", "huawei_push"),
+        ("com.bun.miitmdid.core.MdidSdkHelper", "msa_oaid"),
+        ("com.tencent.tinker.lib.tinker.Tinker", "tinker"),
+        ("cn.smssdk.SMSSDK", "mobtech_smssdk"),
+        ("com.mob.MobSDK", "mobtech_mobsdk_common"),
+        ("cn.sharesdk.framework.ShareSDK", "mobtech_sharesdk"),
+        ("com.tapsdk.antiaddiction.settings.AntiAddictionSettings", "tapsdk_antiaddiction"),
+        ("com.tapsdk.antiaddictionui.AntiAddictionUIKit", "tapsdk_antiaddiction"),
+        ("com.UCMobile.PayPlugin.a", "unionpay_sdk"),
+        ("cn.gov.pbc.tsm.client.mobile.android.bank.service.IUPJniInterface", "unionpay_sdk"),
+        ("mtopsdk.mtop.intf.Mtop", "alibaba_mtop"),
+        # play-services-basement's exception classes (io.appium.settings), not Firebase's
+        ("com.google.firebase.FirebaseException", "google_play_services"),
+        ("com.google.firebase.messaging.FirebaseMessaging", "firebase"),
+    ],
+)
+def test_vendor_classes_belong_to_their_product(class_name: str, sdk_id: str) -> None:
+    from pica.analysis.sdks import sdk_for_class
+
+    entry = sdk_for_class(class_name)
+    assert entry is not None and entry.id == sdk_id, (class_name, entry and entry.id)
+
+
+@pytest.mark.parametrize(
+    ("lib", "sdk_id"),
+    [
+        ("libjcore332.so", "jcore"),
+        ("libindoor.so", "baidu_location"),
+        ("liblocSDK7b.so", "baidu_location"),
+        ("libmsc.so", "iflytek_msc"),
+        ("libztcodec2.so", "alibaba_nls"),
+        ("libGNaviMap.so", "amap"),
+        ("librtbt800.so", "amap"),
+        ("libweibosdkcore.so", "weibo_sdk"),
+    ],
+)
+def test_vendor_native_libraries_belong_to_their_product(lib: str, sdk_id: str) -> None:
+    from pica.analysis.sdks import detect_sdks
+
+    (found,) = detect_sdks([], native_libs=[f"lib/armeabi-v7a/{lib}"])
+    assert found.sdk_id == sdk_id and found.confidence == "medium"
+
+
+def test_utdid_alone_is_no_alipay_detection() -> None:
+    """The false Alipay detection of issue 19: UTDID, which several Alibaba SDKs ship, named as
+    the Alipay SDK. Alone it is UTDID; inside the Alipay SDK's layout, both are named."""
+    from pica.analysis.sdks import detect_sdks
+
+    utdid = ["com.ta.utdid2.device.UTDevice", "com.ut.device.AidCallback"]
+    assert [s.sdk_id for s in detect_sdks(utdid)] == ["utdid"]
+    alipay = [
+        *utdid,
+        "com.alipay.sdk.app.PayTask",
+        "com.alipay.android.phone.mrpc.core.HttpUrlHeader",
+    ]
+    assert [s.sdk_id for s in detect_sdks(alipay)] == ["alipay_sdk", "ant_mpaas_rpc", "utdid"]
+
+
+def test_vendor_recipe_labels_are_catalog_ids() -> None:
+    """The attribution score's ground truth (benchmarks/vendor_sdks) names catalog ids, so a
+    renamed or merged entry cannot silently turn its figures into misses; every tarball is
+    pinned by npm's integrity and shasum and our sha256."""
+    here = ROOT / "benchmarks" / "vendor_sdks"
+    by_id = catalog_by_id()
+    recipe = yaml.safe_load((here / "recipe.yaml").read_text("utf-8"))
+    labels = set()
+    for host in recipe["hosts"]:
+        for spec in host["plugins"]:
+            assert re.fullmatch(r"(@[\w.-]+/)?[\w.-]+@\d[\w.+-]*", spec["npm"]), spec["npm"]
+            assert re.fullmatch(r"[0-9a-f]{64}", spec["sha256"]), spec["npm"]
+            assert re.fullmatch(r"[0-9a-f]{40}", spec["shasum"]), spec["npm"]
+            assert spec["integrity"].startswith("sha512-"), spec["npm"]
+            for f in spec["files"]:
+                labels.add(f["sdk"])
+                labels.update(v for v in (f.get("parts") or {}).values() if v != "library")
+    real = yaml.safe_load((here / "real_apks.yaml").read_text("utf-8"))["apks"]
+    labels.update(sdk for trees in real.values() for sdk in trees.values())
+    assert labels <= set(by_id), sorted(labels - set(by_id))
+    assert not any(by_id[s].is_library for s in labels)
+    assert len(labels) >= 10  # distinct vendor SDKs the score covers

@@ -62,18 +62,18 @@ def test_a_manifest_component_whose_class_is_absent_is_weak() -> None:
 
 def test_a_native_library_with_the_apps_classes_is_medium() -> None:
     facts = _facts("clean.apk")
-    assert facts.class_names  # the app's own classes; none of JPush's
+    assert facts.class_names  # the app's own classes; none of JCore's
     found = _detect(facts, native=["lib/arm64-v8a/libjcore220.so"])
-    assert found["jpush"].confidence == "medium"
+    assert found["jcore"].confidence == "medium"
     # with a domain as well it stays medium; with its code it is strong
     found = _detect(facts, native=["lib/arm64-v8a/libjcore220.so"], hosts=["jpush.cn"])
-    assert found["jpush"].confidence == "medium"
+    assert found["jcore"].confidence == "medium"
     found = detect_sdks(
         [*facts.class_names, "cn.jiguang.api.JCoreInterface"],
         native_libs=["lib/arm64-v8a/libjcore220.so"],
         app_package=facts.app.package,
     )
-    assert {s.sdk_id: s.confidence for s in found}["jpush"] == "strong"
+    assert {s.sdk_id: s.confidence for s in found}["jcore"] == "strong"
 
 
 def test_open_source_libraries_are_never_third_parties() -> None:

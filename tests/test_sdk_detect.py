@@ -89,17 +89,17 @@ def test_detect_with_every_signal():
         ],
     )
     by = _by_id(found)
-    assert set(by) == {"wechat_opensdk", "bugly", "getui_push", "jpush", "umeng_analytics"}
+    assert set(by) == {"wechat_opensdk", "bugly", "getui_push", "jcore", "umeng_analytics"}
     assert "code: com.tencent.mm.opensdk (2 classes)" in by["wechat_opensdk"].signals
     assert "domain: api.weixin.qq.com" in by["wechat_opensdk"].signals
     assert by["bugly"].signals == ("code: com.tencent.bugly (2 classes)",)
     assert by["getui_push"].signals == ("component: com.igexin.sdk.PushService (class absent)",)
-    assert by["jpush"].signals == ("native: libjcore220.so",)
+    assert by["jcore"].signals == ("native: libjcore220.so",)  # JCore's, under JPush
     assert {k: p.confidence for k, p in by.items()} == {
         "wechat_opensdk": "strong",
         "bugly": "strong",
         "getui_push": "weak",  # its component's class is not in the DEX files
-        "jpush": "medium",
+        "jcore": "medium",
         "umeng_analytics": "weak",  # a domain alone
     }
     assert by["umeng_analytics"].signals == ("domain: umeng.com (plbslog.umeng.com)",)

@@ -13,8 +13,8 @@
 #   dexdump 11.0.0+r48-5 (bookworm)          verification of the dex
 #   dalvik-exchange 10.0.0+r36-1 (bullseye)  dx 10, .class -> classes.dex (bookworm has no dx/d8)
 #   libandroid-23-java 6.0.1+r72-6 (bullseye) android.jar, API 23: compile classpath and aapt -I
-# The bullseye packages are fetched with `apt-get download` through a private apt state
-# directory under $TOOLS, so the machine's own apt configuration is not changed.
+# The bullseye packages are fetched by tools/fetch_dx_tools.sh with `apt-get download` through a
+# private apt state directory under $TOOLS, so the machine's own apt configuration is not changed.
 #
 # Idempotent: re-running with the same tools gives byte-identical APKs.
 set -euo pipefail
@@ -22,13 +22,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FIX="$ROOT/tests/fixtures/constructed"
 TOOLS="${PICA_FIXTURE_TOOLS:-/tmp/pica-fixture-tools}"
-MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 APPS=(preconsent gated clean)
-
-DX_DEB=dalvik-exchange_10.0.0+r36-1_all.deb
-DX_SHA=8fc128db7c27253d963eb9b33de79b197162a4749d2ba69019b2fd0664cbd7fe
-AJ_DEB=libandroid-23-java_6.0.1+r72-6_all.deb
-AJ_SHA=8af1b6df556971dda0a6da3536ea526a838e0c363afcdd454213d8bce94793e3
 
 log() { printf '== %s\n' "$*" >&2; }
 
@@ -41,25 +35,9 @@ fi
 command -v javac >/dev/null || { echo "javac (openjdk-17-jdk-headless) is required" >&2; exit 1; }
 
 # --- 2. bullseye tools: dx 10 and android.jar (API 23) ------------------------------------
+"$ROOT/tools/fetch_dx_tools.sh" "$TOOLS"
 DX_JAR="$TOOLS/root/usr/share/java/com.android.dx-10.0.0.jar"
 ANDROID_JAR="$TOOLS/root/usr/share/java/com.android.android-23.jar"
-if [ ! -f "$DX_JAR" ] || [ ! -f "$ANDROID_JAR" ]; then
-    log "fetching dalvik-exchange and libandroid-23-java from bullseye into $TOOLS"
-    mkdir -p "$TOOLS"/apt/{lists/partial,cache/archives/partial} "$TOOLS/debs" "$TOOLS/root"
-    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR bullseye main" \
-        > "$TOOLS/apt/sources.list"
-    APT_OPTS=(-o "Dir::Etc::SourceList=$TOOLS/apt/sources.list"
-              -o "Dir::Etc::SourceParts=/dev/null"
-              -o "Dir::State::Lists=$TOOLS/apt/lists"
-              -o "Dir::Cache=$TOOLS/apt/cache")
-    apt-get "${APT_OPTS[@]}" update
-    chown _apt "$TOOLS/debs" 2>/dev/null || true  # lets apt download sandboxed
-    (cd "$TOOLS/debs" && apt-get "${APT_OPTS[@]}" download \
-        dalvik-exchange=10.0.0+r36-1 libandroid-23-java=6.0.1+r72-6)
-    (cd "$TOOLS/debs" && printf '%s  %s\n%s  %s\n' "$DX_SHA" "$DX_DEB" "$AJ_SHA" "$AJ_DEB" | sha256sum -c -)
-    dpkg -x "$TOOLS/debs/$DX_DEB" "$TOOLS/root"
-    dpkg -x "$TOOLS/debs/$AJ_DEB" "$TOOLS/root"
-fi
 
 # dexdump output -> class/method listing: a class line, then one line per method.
 LISTING_AWK='

@@ -36,6 +36,7 @@ from pica.evidence import (
     TextRef,
 )
 from pica.extract.policy.mentions import covered_types
+from pica.knowledge.sdks import SHARED_LIBRARY, catalog_by_id
 
 APP = "app"
 
@@ -189,6 +190,22 @@ def compare(
     sentence_owner = _best_names(sdks, [s.text for s in policy.statements])
     sdk_results: list[SdkDisclosure] = []
     sdk_disclosed: dict[str, dict[str, _Disclosure]] = {}
+
+    def named(sdk_id: str) -> tuple[TextRef, str, bool, bool] | None:
+        """Where the policy names the SDK: its row, else a sentence (ref, words, purpose, PI)."""
+        row = next((i for i, (owner, _n) in row_owner.items() if owner == sdk_id), None)
+        if row is not None:
+            ref = rows[row].ref
+            pi_listed = bool(rows[row].pi_types or rows[row].pi_text or covered_types(ref.text))
+            return ref, row_owner[row][1], bool(rows[row].purpose), pi_listed
+        hit = next((i for i, (owner, _n) in sentence_owner.items() if owner == sdk_id), None)
+        if hit is None:
+            return None
+        statement = policy.statements[hit]
+        pi_listed = bool(statement.pi_types or covered_types(statement.text))
+        return _ref(statement), sentence_owner[hit][1], bool(statement.purposes), pi_listed
+
+    present = {s.sdk_id for s in sdks}
     for sdk in sdks:
         reaches = sorted(
             {u.pi_type for u in api_uses if u.sdk == sdk.sdk_id and u.reachable is not False}
@@ -196,34 +213,21 @@ def compare(
         pre_ui = any(
             p.sdk == sdk.sdk_id and not p.gated_by and p.confidence in FIRM for p in reachable or ()
         )
-        row = next((i for i, (owner, _n) in row_owner.items() if owner == sdk.sdk_id), None)
-        if row is not None:
-            ref, name = rows[row].ref, row_owner[row][1]
-            purpose = bool(rows[row].purpose)
-            pi_listed = bool(rows[row].pi_types or rows[row].pi_text or covered_types(ref.text))
-        else:
-            hit = next(
-                (i for i, (owner, _n) in sentence_owner.items() if owner == sdk.sdk_id), None
+        where = named(sdk.sdk_id)
+        if where is None and sdk.category == SHARED_LIBRARY:
+            # A shared library the policy does not name is disclosed as part of a detected SDK
+            # that ships it (the catalog's carried_by) and that the policy names.
+            entry = catalog_by_id().get(sdk.sdk_id)
+            carriers = [c for c in (entry.carried_by if entry else ()) if c in present]
+            where = next((w for c in carriers if (w := named(c)) is not None), None)
+        if where is None:
+            sdk_results.append(
+                SdkDisclosure(
+                    sdk.sdk_id, sdk.name, False, None, None, False, False, tuple(reaches), pre_ui
+                )  # fmt: skip
             )
-            if hit is None:
-                sdk_results.append(
-                    SdkDisclosure(
-                        sdk.sdk_id,
-                        sdk.name,
-                        False,
-                        None,
-                        None,
-                        False,
-                        False,
-                        tuple(reaches),
-                        pre_ui,
-                    )  # fmt: skip
-                )
-                continue
-            statement = policy.statements[hit]
-            ref, name = _ref(statement), sentence_owner[hit][1]
-            purpose = bool(statement.purposes)
-            pi_listed = bool(statement.pi_types or covered_types(statement.text))
+            continue
+        ref, name, purpose, pi_listed = where
         sdk_disclosed[sdk.sdk_id] = _sdk_disclosed_types(policy, ref)
         sdk_results.append(
             SdkDisclosure(

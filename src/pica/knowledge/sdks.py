@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-__all__ = ["LIBRARY", "SdkEntry", "catalog", "catalog_by_id"]
+__all__ = ["LIBRARY", "SHARED_LIBRARY", "SdkEntry", "catalog", "catalog_by_id"]
 
 # The category of open-source libraries (Jetpack, Kotlin, OkHttp…): their code acts for the app.
 LIBRARY = "library"
+# Code several SDKs ship or build on (UTDID, JCore, MSA OAID, Tinker…): a third party of its own,
+# named as itself, never as one of the consumer SDKs that carry it (``carried_by``).
+SHARED_LIBRARY = "shared_library"
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class SdkEntry:
     pi_types: tuple[str, ...]
     policy_url: str | None
     sources: tuple[str, ...]
+    # shared libraries only: the consumer SDKs that ship this library inside their package
+    carried_by: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -68,6 +73,7 @@ def catalog() -> tuple[SdkEntry, ...]:
             pi_types=tuple(e.get("pi_types") or ()),
             policy_url=e.get("policy_url"),
             sources=tuple(e.get("sources") or ()),
+            carried_by=tuple(e.get("carried_by") or ()),
         )
         for e in json.loads(text)["entries"]
     )

@@ -7,17 +7,21 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pica.analysis.attribution import JNI, REACH, Attributor
 from pica.analysis.reachability import app_reachable, class_descriptor, pre_ui_paths
 from pica.analysis.sdks import (
     WEAK,
     app_packages,
     attribute_call_sites,
     detect_sdks,
+    native_owner,
     sdk_for_class,
+    strengthen,
 )
 from pica.evidence import ApiUse, ReachablePath, SdkPresence
 from pica.extract.apk import ApkFacts
 from pica.extract.apk.callgraph import CallGraph
+from pica.extract.apk.classrefs import ClassRefs
 from pica.knowledge.sdks import LIBRARY, SdkEntry
 
 Progress = Callable[[str], None]
@@ -53,7 +57,9 @@ def analyse_apk(
     own = app_packages(
         facts.app.package, facts.manifest.application_class, [c.name for c in facts.components]
     )
-    api_uses = attribute_call_sites(facts.api_uses, owner, own)
+    attributor = Attributor(ClassRefs(facts.dexes), owner, own, native_owner, facts.jni_classes)
+    api_uses = attribute_call_sites(facts.api_uses, owner, own, attributor)
+    detected = strengthen(detected, _evidence_signals(attributor))
     reachable = None
     if reachability:
         step("reachability from the app's entry points")
@@ -73,3 +79,15 @@ def analyse_apk(
         reachable=reachable,
         weak_sdks=tuple(s for s in detected if s.category != LIBRARY and s.confidence == WEAK),
     )
+
+
+def _evidence_signals(attributor: Attributor) -> dict[str, list[str]]:
+    """{SDK id: signals} for the classes the jni and reach rules attributed."""
+    counts: dict[tuple[str, str], int] = {}
+    for rule, owned in ((JNI, attributor.jni_owned), (REACH, attributor.reach_owned())):
+        for entry in owned.values():
+            counts[(entry.id, rule)] = counts.get((entry.id, rule), 0) + 1
+    out: dict[str, list[str]] = {}
+    for (sdk, rule), n in sorted(counts.items()):
+        out.setdefault(sdk, []).append(f"code: {n} class{'es' if n != 1 else ''} by {rule}")
+    return out

@@ -342,6 +342,19 @@ class DexFile:
                     found[idx] = (descriptor, name)
         return found
 
+    def class_refs(self, descriptor: str) -> tuple[int | None, range, range]:
+        """The type id of a class and the ranges of method and field ids naming it (the id
+        tables are sorted by class): what an instruction referring to the class points at."""
+        t = self.type_index(descriptor)
+        if t is None:
+            return None, range(0), range(0)
+        mc, fc = self._method_classes, self._field_classes
+        return (
+            t,
+            range(bisect_left(mc, t), bisect_right(mc, t)),
+            range(bisect_left(fc, t), bisect_right(fc, t)),
+        )
+
     def method_indexes(self, wanted: dict[str, set[str]]) -> dict[int, tuple[str, str]]:
         """Method ids whose (class descriptor, name) is wanted: {descriptor: {names}}."""
         return self._member_indexes(wanted, self._method_classes, self._method_ids_off)
@@ -581,10 +594,36 @@ class DexFile:
     def _code_starts(self) -> tuple[np.ndarray, np.ndarray]:
         """Sorted code item offsets and the method idx owning each, as numpy arrays.
 
+        Same content as `_code_index`, at a fraction of its cost (see `_method_table`).
+        """
+        midx, _access, code = self._method_table
+        keep = code != 0
+        code, midx = code[keep], midx[keep]
+        order = np.lexsort((midx, code))
+        return code[order], midx[order]
+
+    @cached_property
+    def native_method_classes(self) -> frozenset[str]:
+        """Descriptors of the classes that declare ``native`` methods (access flag 0x100).
+
+        Read from the same vectorised class-data pass as the code index, so it costs nothing
+        more; a JNI class is evidence of whose ``.so`` it binds to (pica.analysis.attribution).
+        """
+        if 0x2000 not in self.sections:
+            return frozenset()
+        midx, access, _code = self._method_table
+        native = np.unique(midx[(access & 0x100) != 0]).tolist()
+        return frozenset(self.method_class(int(m)) for m in native)
+
+    @cached_property
+    def _method_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every method the class data defines: (method idx, access flags, code offset) arrays.
+
         The class-data section is all uleb128 numbers: they are decoded at once with numpy;
         a Python loop over the class-data items (not over their methods) finds the method
-        runs; the method indexes (delta-coded per run) and code offsets are then gathered
-        vectorised. Same content as `_code_index`, at a fraction of its cost.
+        runs; the method indexes (delta-coded per run), access flags and code offsets are then
+        gathered vectorised. Class data outside the section (odd files) is read apart, with
+        no access flags (0).
         """
         start, count = self.sections[0x2000]
         end = min(self._section_end(0x2000), len(self.data))
@@ -592,7 +631,7 @@ class DexFile:
         last = np.flatnonzero(raw < 0x80)  # the last byte of every uleb128
         if not len(last):
             empty = np.zeros(0, dtype=np.int64)
-            return empty, empty
+            return empty, empty, empty
         first = np.concatenate(([0], last[:-1] + 1))
         length = last - first + 1
         values = (raw[first] & 0x7F).astype(np.int64)
@@ -635,14 +674,13 @@ class DexFile:
         cum = np.cumsum(diffs)
         base = np.repeat(cum[run_first] - diffs[run_first], lengths) if total else cum
         midx = cum - base
+        access = values[pos + 1]
         code = values[pos + 2]
         if extra:
             midx = np.concatenate((midx, np.asarray([m for m, _c in extra], dtype=np.int64)))
             code = np.concatenate((code, np.asarray([c for _m, c in extra], dtype=np.int64)))
-        keep = code != 0
-        code, midx = code[keep], midx[keep]
-        order = np.lexsort((midx, code))
-        return code[order], midx[order]
+            access = np.concatenate((access, np.zeros(len(extra), dtype=np.int64)))
+        return midx, access, code
 
     def _method_at_indexed(self, offset: int) -> int | None:
         starts, owners = self._code_index

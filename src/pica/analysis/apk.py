@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pica.analysis.attribution import JNI, REACH, Attributor
+from pica.analysis.attribution import Attributor
 from pica.analysis.reachability import app_reachable, class_descriptor, pre_ui_paths
 from pica.analysis.sdks import (
     WEAK,
@@ -59,7 +59,7 @@ def analyse_apk(
     )
     attributor = Attributor(ClassRefs(facts.dexes), owner, own, native_owner, facts.jni_classes)
     api_uses = attribute_call_sites(facts.api_uses, owner, own, attributor)
-    detected = strengthen(detected, _evidence_signals(attributor))
+    detected = strengthen(detected, attributor.signals())
     reachable = None
     if reachability:
         step("reachability from the app's entry points")
@@ -71,7 +71,9 @@ def analyse_apk(
             for u in api_uses
         )
         step("pre-consent reachability")
-        reachable = tuple(pre_ui_paths(facts, api_uses, owner))
+        reachable = tuple(
+            pre_ui_paths(facts, api_uses, lambda name: owner(name) or attributor.decided(name))
+        )
     return ApkAnalysis(
         sdks=tuple(s for s in detected if s.category != LIBRARY and s.confidence != WEAK),
         libraries=tuple(s for s in detected if s.category == LIBRARY),
@@ -79,15 +81,3 @@ def analyse_apk(
         reachable=reachable,
         weak_sdks=tuple(s for s in detected if s.category != LIBRARY and s.confidence == WEAK),
     )
-
-
-def _evidence_signals(attributor: Attributor) -> dict[str, list[str]]:
-    """{SDK id: signals} for the classes the jni and reach rules attributed."""
-    counts: dict[tuple[str, str], int] = {}
-    for rule, owned in ((JNI, attributor.jni_owned), (REACH, attributor.reach_owned())):
-        for entry in owned.values():
-            counts[(entry.id, rule)] = counts.get((entry.id, rule), 0) + 1
-    out: dict[str, list[str]] = {}
-    for (sdk, rule), n in sorted(counts.items()):
-        out.setdefault(sdk, []).append(f"code: {n} class{'es' if n != 1 else ''} by {rule}")
-    return out

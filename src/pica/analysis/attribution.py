@@ -212,6 +212,25 @@ class Attributor:
         the regions they lie in)."""
         return {c: o.entry for c, o in self._owners.items() if o.rule == REACH and o.entry}
 
+    def decided(self, name: str) -> SdkEntry | None:
+        """The SDK the jni or reach rule gave a class, if already decided (never walks)."""
+        jni = self._jni.get(name)
+        if jni is not None:
+            return jni
+        known = self._owners.get(name)
+        return known.entry if known is not None and known.rule == REACH else None
+
+    def signals(self) -> dict[str, list[str]]:
+        """{SDK id: detection signals} for the classes the jni and reach rules attributed."""
+        counts: dict[tuple[str, str], int] = {}
+        for rule, owned in ((JNI, self.jni_owned), (REACH, self.reach_owned())):
+            for entry in owned.values():
+                counts[(entry.id, rule)] = counts.get((entry.id, rule), 0) + 1
+        out: dict[str, list[str]] = {}
+        for (sdk, rule), n in sorted(counts.items()):
+            out.setdefault(sdk, []).append(f"code: {n} class{'es' if n != 1 else ''} by {rule}")
+        return out
+
     def owner(self, name: str) -> Owner:
         cached = self._owners.get(name)
         if cached is not None:

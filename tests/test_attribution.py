@@ -238,6 +238,17 @@ def test_every_call_site_attributed_on_main_keeps_its_party() -> None:
     assert compared > 100
 
 
-def test_the_report_names_the_rule_per_call_site() -> None:
-    report = build_report(gather(CONSTRUCTED / "gated.apk"))
-    assert "unattributed" in set(report.pi_by_party) | set(report.present_unreached)
+def test_the_report_says_when_evidence_attributed_a_site() -> None:
+    evidence = gather(CONSTRUCTED / "gated.apk")
+    first = evidence.api_uses[0]
+    evidence.api_uses = (
+        dataclasses.replace(first, attributed_by=REACH, sdk="jpush", party=Party.THIRD),
+        *evidence.api_uses[1:],
+    )
+    report = build_report(evidence)
+    sites = [
+        s
+        for by_party in (report.pi_by_party, report.present_unreached)
+        for s in (by_party.get("jpush") or {}).get(first.pi_type, [])
+    ]
+    assert sites == [f"{first.caller} → {first.api} (attributed by reach)"]

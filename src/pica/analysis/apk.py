@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pica.analysis.attribution import Attributor
 from pica.analysis.reachability import app_reachable, class_descriptor, pre_ui_paths
 from pica.analysis.sdks import (
+    STRONG,
     WEAK,
     app_packages,
     attribute_call_sites,
@@ -57,7 +58,10 @@ def analyse_apk(
     own = app_packages(
         facts.app.package, facts.manifest.application_class, [c.name for c in facts.components]
     )
-    attributor = Attributor(ClassRefs(facts.dexes), owner, own, native_owner, facts.jni_classes)
+    with_code = [s.sdk_id for s in detected if s.confidence == STRONG and s.category != LIBRARY]
+    attributor = Attributor(
+        ClassRefs(facts.dexes), owner, own, native_owner, facts.jni_classes, with_code
+    )
     api_uses = attribute_call_sites(facts.api_uses, owner, own, attributor)
     detected = strengthen(detected, attributor.signals())
     reachable = None

@@ -157,23 +157,30 @@ class Attributor:
         app_roots: Iterable[str],
         native_owner: Callable[[str], SdkEntry | None],
         jni_classes: Mapping[str, Iterable[str]],
+        sdks_with_code: Iterable[str] | None = None,
     ) -> None:
         self.layout = layout
+        # a region's owner is an SDK whose code is in the package (a prefix or jni class of
+        # it): with none, no walk can succeed, so none is made (None: not known, walk)
+        self._can_own = None if sdks_with_code is None else set(sdks_with_code)
         self._prefix = prefix_owner
         self._roots = tuple(sorted({r.strip(".") for r in app_roots if r and r.strip(".")}))
         self._owners: dict[str, Owner] = {}
         self._jni: dict[str, SdkEntry] = {}
         bound: dict[str, set[str]] = {}  # class -> SDK ids binding it, to drop disputed ones
         entries: dict[str, SdkEntry] = {}
+        owned_libs = False
         for lib, classes in jni_classes.items():
             entry = native_owner(lib)
             if entry is None:
                 continue
+            owned_libs = True
             for name in classes:
                 if layout.native(name) and self._base(name) is None:
                     bound.setdefault(name, set()).add(entry.id)
                     entries[entry.id] = entry
-        for name, libs in layout.library_loads().items():
+        # loadLibrary calls are looked for only when some catalog SDK's library is there
+        for name, libs in (layout.library_loads() if owned_libs else {}).items():
             if self._base(name) is not None:
                 continue
             for lib in libs:
@@ -184,6 +191,8 @@ class Attributor:
         for name, ids in bound.items():
             if len(ids) == 1:
                 self._jni[name] = entries[next(iter(ids))]
+        if self._can_own is not None:
+            self._can_own.update(e.id for e in self._jni.values() if not e.is_library)
 
     def _base(self, name: str) -> Owner | None:
         """The prefix and app-package rules (None: neither holds)."""
@@ -239,7 +248,7 @@ class Attributor:
         if named is not None:
             self._owners[name] = named
             return named
-        if not self.layout.defined(name):
+        if self._can_own == set() or not self.layout.defined(name):
             return Owner(None, UNATTRIBUTED)
         self._reach(name)
         return self._owners[name]

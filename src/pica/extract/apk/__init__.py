@@ -143,11 +143,10 @@ ABI_ORDER = ("arm64-v8a", "armeabi-v7a", "armeabi", "x86_64", "x86")
 
 def _jni_classes(apk: ApkFile, dexes: list[DexFile]) -> dict[str, frozenset[str]]:
     """JNI classes per native library, one ABI's copy of each file name (the first of
-    ``ABI_ORDER`` present); nothing is read when no class declares a native method."""
+    ``ABI_ORDER`` present); nothing is read when there is no library or no class declares a
+    native method."""
     from pica.extract.apk.native import MAX_SO_BYTES, jni_classes
 
-    if not any(d.native_method_classes for d in dexes):
-        return {}
     chosen: dict[str, tuple[int, str]] = {}
     for n in apk.names():
         parts = n.split("/")
@@ -156,6 +155,8 @@ def _jni_classes(apk: ApkFile, dexes: list[DexFile]) -> dict[str, frozenset[str]
         rank = ABI_ORDER.index(parts[1]) if parts[1] in ABI_ORDER else len(ABI_ORDER)
         if parts[2] not in chosen or rank < chosen[parts[2]][0]:
             chosen[parts[2]] = (rank, n)
+    if not chosen or not any(d.native_method_classes for d in dexes):
+        return {}
     out: dict[str, frozenset[str]] = {}
     for lib, (_rank, entry) in sorted(chosen.items()):
         try:

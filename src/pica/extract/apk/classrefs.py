@@ -12,6 +12,7 @@ classes asked about, not the size of the APK.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
 
 from pica.extract.apk.dex import (
     CONST_CLASS,
@@ -40,12 +41,16 @@ class ClassRefs:
 
     def __init__(self, dexes: Iterable[DexFile]) -> None:
         self.dexes = tuple(dexes)
-        self._where: dict[str, tuple[DexFile, int]] = {}
+        self._callees: dict[str, frozenset[str]] = {}
+
+    @cached_property
+    def _where(self) -> dict[str, tuple[DexFile, int]]:
+        where: dict[str, tuple[DexFile, int]] = {}
         for dex in self.dexes:
             for cdef in dex.class_defs:
                 name = descriptor_to_java(dex.type_name(cdef.type_idx))
-                self._where.setdefault(name, (dex, cdef.type_idx))
-        self._callees: dict[str, frozenset[str]] = {}
+                where.setdefault(name, (dex, cdef.type_idx))
+        return where
 
     def defined(self, name: str) -> bool:
         return name in self._where

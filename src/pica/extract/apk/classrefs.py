@@ -4,15 +4,18 @@ needs, read from the bytecode on demand.
 A class *reaches* another when one of its methods invokes a method named on it, reads or
 writes one of its static fields, creates an instance of it (``new-instance``) or loads it as a
 constant (``X.class``). Nothing is decoded up front: ``callees`` decodes the methods of one
-class; ``callers`` finds the instructions that name a set of classes with the DEX reader's
-vectorised candidate scan and decodes only the methods holding them, so the cost follows the
-classes asked about, not the size of the APK.
+class; ``callers`` finds the instructions that name a set of classes among the DEX reader's
+referencing units (array lookups) and decodes only the methods holding them, so the cost follows the
+classes asked about, not the size of the APK (``DexFile.ref_units`` is one vectorised pass per
+DEX, made on the first question).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cached_property
+
+import numpy as np
 
 from pica.extract.apk.dex import (
     CONST_CLASS,
@@ -33,6 +36,56 @@ FIELD_OPS = SGET_OPS | SPUT_OPS
 TYPE_OPS = frozenset({NEW_INSTANCE, CONST_CLASS})
 SYSTEM = "Ljava/lang/System;"
 LOADERS = {SYSTEM: {"loadLibrary"}, "Ljava/lang/Runtime;": {"loadLibrary"}}
+_OP_TABLES = {}
+for _ops in (INVOKE_OPS, FIELD_OPS, TYPE_OPS):
+    _OP_TABLES[_ops] = np.zeros(256, dtype=bool)
+    _OP_TABLES[_ops][list(_ops)] = True
+
+
+class _Dex:
+    """Per-DEX lookups, made on first use: type idx of each member id, names of type ids."""
+
+    def __init__(self, dex: DexFile) -> None:
+        self.dex = dex
+        self.names: dict[int, str | None] = {}
+        self.types: dict[str, int | None] = {}
+        self.decoded: dict[int, list[int]] = {}
+
+    @cached_property
+    def columns(self) -> tuple[list[int], list[int]]:
+        methods, fields = self.dex.member_class_columns
+        return methods.tolist(), fields.tolist()
+
+    def name(self, type_idx: int) -> str | None:
+        """Dotted name of a class type (None: an array or primitive)."""
+        if type_idx not in self.names:
+            descriptor = self.dex.type_name(type_idx)
+            self.names[type_idx] = (
+                descriptor_to_java(descriptor) if descriptor.startswith("L") else None
+            )
+        return self.names[type_idx]
+
+    def type_index(self, name: str) -> int | None:
+        if name not in self.types:
+            self.types[name] = self.dex.type_index(java_to_descriptor(name))
+        return self.types[name]
+
+    def targets(self, midx: int) -> list[int]:
+        """Type idxs of the classes one method's referencing instructions name (memoised)."""
+        cached = self.decoded.get(midx)
+        if cached is None:
+            methods, fields = self.columns
+            cached = []
+            for ref in self.dex.refs(midx):
+                op = ref.opcode
+                if op in INVOKE_OPS:
+                    cached.append(methods[ref.index])
+                elif op in FIELD_OPS:
+                    cached.append(fields[ref.index])
+                elif op in TYPE_OPS:
+                    cached.append(ref.index)
+            self.decoded[midx] = cached
+        return cached
 
 
 class ClassRefs:
@@ -41,6 +94,7 @@ class ClassRefs:
 
     def __init__(self, dexes: Iterable[DexFile]) -> None:
         self.dexes = tuple(dexes)
+        self._dex = {id(d): _Dex(d) for d in self.dexes}
         self._callees: dict[str, frozenset[str]] = {}
 
     @cached_property
@@ -71,36 +125,50 @@ class ClassRefs:
             where = self._where.get(name)
             if where is not None:
                 dex, type_idx = where
+                lookups = self._dex[id(dex)]
+                found: set[int] = set()
                 for midx, code in dex.class_methods(type_idx):
                     if code:
-                        out.update(_targets(dex, dex.refs(midx)))
+                        found.update(lookups.targets(midx))
+                found.discard(type_idx)
+                out = {n for n in map(lookups.name, found) if n is not None}
             out.discard(name)
             cached = self._callees[name] = frozenset(out)
         return cached
 
     def callers(self, names: Iterable[str]) -> dict[str, set[str]]:
         """For each class asked about, the other classes whose methods reach it."""
-        wanted = {java_to_descriptor(n) for n in names}
-        out: dict[str, set[str]] = {descriptor_to_java(d): set() for d in wanted}
+        out: dict[str, set[str]] = {n: set() for n in names}
         for dex in self.dexes:
-            methods: set[int] = set()
-            fields: set[int] = set()
-            types: set[int] = set()
-            for descriptor in wanted:
-                t, m, f = dex.class_refs(descriptor)
-                if t is None:
-                    continue
-                types.add(t)
-                methods.update(m)
-                fields.update(f)
-            if not types:
+            lookups = self._dex[id(dex)]
+            wanted = {t: n for n in out if (t := lookups.type_index(n)) is not None}
+            if not wanted:
                 continue
-            query = {INVOKE_OPS: methods, FIELD_OPS: fields, TYPE_OPS: types}
-            for midx, refs in dex.find_refs({k: v for k, v in query.items() if v}).items():
-                caller = descriptor_to_java(dex.method_class(midx))
-                for target in _targets(dex, refs):
-                    if target != caller and target in out:
-                        out[target].add(caller)
+            offsets, opcodes, indexes, owner = dex.ref_units
+            method_cls, field_cls = dex.member_class_columns
+            is_wanted = np.zeros(dex.type_count, dtype=bool)
+            is_wanted[list(wanted)] = True
+            hit = np.zeros(len(offsets), dtype=bool)
+            for ops, column in ((INVOKE_OPS, method_cls), (FIELD_OPS, field_cls), (TYPE_OPS, None)):
+                if column is not None and not len(column):
+                    continue
+                sel = np.flatnonzero(_OP_TABLES[ops][opcodes] & (owner >= 0))
+                ref = indexes[sel]
+                classes = ref if column is None else column[np.minimum(ref, len(column) - 1)]
+                limit = len(is_wanted) if column is None else len(column)
+                good = (ref < limit) & (classes < len(is_wanted))
+                flags = np.zeros(len(ref), dtype=bool)
+                flags[good] = is_wanted[classes[good]]
+                hit[sel[flags]] = True
+            method_classes = lookups.columns[0]
+            for midx in np.unique(owner[hit]).tolist():
+                caller_type = method_classes[midx]
+                caller: str | None = None
+                for t in lookups.targets(midx):
+                    if t in wanted and t != caller_type:
+                        caller = caller or lookups.name(caller_type)
+                        if caller is not None:
+                            out[wanted[t]].add(caller)
         return out
 
     def library_loads(self) -> dict[str, tuple[str, ...]]:
@@ -121,19 +189,3 @@ class ClassRefs:
                     elif ref.opcode in INVOKE_OPS and ref.index in ids and last:
                         out.setdefault(caller, set()).add(last)
         return {k: tuple(sorted(v)) for k, v in out.items()}
-
-
-def _targets(dex: DexFile, refs: Iterable) -> Iterable[str]:
-    """Dotted names of the classes a method's referencing instructions name."""
-    for ref in refs:
-        op = ref.opcode
-        if op in INVOKE_OPS:
-            descriptor = dex.method_class(ref.index)
-        elif op in FIELD_OPS:
-            descriptor = dex.field_class(ref.index)
-        elif op in TYPE_OPS:
-            descriptor = dex.type_name(ref.index)
-        else:
-            continue
-        if descriptor.startswith("L"):
-            yield descriptor_to_java(descriptor)

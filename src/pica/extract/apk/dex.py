@@ -56,6 +56,7 @@ CONST_STRING = 0x1A
 CONST_STRING_JUMBO = 0x1B
 NEW_INSTANCE = 0x22
 CONST_CLASS = 0x1C
+_REF_OPS = INVOKE_OPS | SGET_OPS | SPUT_OPS | frozenset({NEW_INSTANCE, CONST_CLASS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +230,10 @@ class DexFile:
     @property
     def class_count(self) -> int:
         return self._class_defs_size
+
+    @property
+    def type_count(self) -> int:
+        return self._type_ids_size
 
     @property
     def method_id_count(self) -> int:
@@ -767,6 +772,60 @@ class DexFile:
             index_table[narrow] = True
             hit |= op_table[opcodes] & index_table[following]
         return [start + 2 * int(k) for k in np.flatnonzero(hit)]
+
+    @cached_property
+    def ref_units(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every 16-bit unit of the code section whose low byte is a referencing opcode
+        (invoke, static field access, new-instance, const-class), as arrays: offset, opcode,
+        the following unit (the pool index of those formats) and the method whose
+        instructions hold the offset (-1: none). Candidates, not instructions: an operand can
+        look like an opcode, so a caller decodes the owning method to confirm. One vectorised
+        pass, so that asking about many classes costs array lookups, not rescans."""
+        start, end = self._data_off, len(self.data)
+        if 0x2001 in self.sections:
+            start, end = self.sections[0x2001][0], self._section_end(0x2001)
+        start += start & 1
+        end = min(end, len(self.data))
+        count = (end - start) // 2
+        if count < 2:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, empty
+        units = np.frombuffer(self.data, dtype="<u2", count=count, offset=start)
+        table = np.zeros(256, dtype=bool)
+        table[list(_REF_OPS)] = True
+        at = np.flatnonzero(table[units[:-1] & 0xFF])
+        offsets = start + 2 * at.astype(np.int64)
+        opcodes = (units[at] & 0xFF).astype(np.int64)
+        indexes = units[at + 1].astype(np.int64)
+        if 0x2000 in self.sections:
+            starts, owners = self._code_starts
+        else:
+            code_starts, code_owners = self._code_index
+            starts = np.asarray(code_starts, dtype=np.int64)
+            owners = np.asarray(code_owners, dtype=np.int64)
+        owner = np.full(len(offsets), -1, dtype=np.int64)
+        pos = np.searchsorted(starts, offsets, side="right") - 1
+        ok = pos >= 0
+        if len(starts) and ok.any():
+            heads = starts[pos[ok]]
+            inside = heads + 16 <= len(self.data)
+            sizes = np.zeros(len(heads), dtype=np.int64)
+            words = np.frombuffer(self.data, dtype="<u4", count=len(self.data) // 4)
+            # code items are 4-byte aligned: insns_size is the u32 at code_off + 12
+            aligned = inside & ((heads & 3) == 0)
+            sizes[aligned] = words[(heads[aligned] + 12) // 4]
+            within = aligned & (offsets[ok] >= heads + 16) & (offsets[ok] < heads + 16 + 2 * sizes)
+            idx = np.flatnonzero(ok)[within]
+            owner[idx] = owners[pos[idx]]
+        return offsets, opcodes, indexes, owner
+
+    @cached_property
+    def member_class_columns(self) -> tuple[np.ndarray, np.ndarray]:
+        """The class type idx of every method id and of every field id, as arrays."""
+        return (
+            np.asarray(self._method_classes, dtype=np.int64),
+            np.asarray(self._field_classes, dtype=np.int64),
+        )
 
     def find_refs(self, wanted: dict[frozenset[int], set[int]]) -> dict[int, list[Ref]]:
         """Methods that reference wanted indexes: {opcodes: indexes} -> {method: [Ref]}.

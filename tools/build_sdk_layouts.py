@@ -9,8 +9,8 @@ configuration: tools/build_constructed_fixtures.sh; default path below) and read
 own DEX reader (``extract.apk.classrefs``); native libraries are scanned with
 ``extract.apk.native``. Vendor binaries are proprietary, so only derived facts are written: class
 names, which defined classes each class reaches, native flags, library names loaded, the JNI
-classes of each ``.so``. No code, no strings, no binaries. Shared APKs: ``--apk PATH`` writes the
-layout of one APK's classes under the given package roots (same format).
+classes of each ``.so``. No code, no strings, no binaries. (The shared real APKs need no
+layout: they are committed whole in tests/fixtures/apks and read directly.)
 
 CI never runs this: the layouts are committed. Re-running with the same pins gives the same
 JSON.

@@ -142,6 +142,9 @@ class ClassLayout:
         return self.loads
 
 
+_UNDECIDED = Owner(None, "")
+
+
 class Attributor:
     """Whose code each class is, by the rules above; memoised per class.
 
@@ -266,6 +269,7 @@ class Attributor:
         return named.entry.id
 
     def _reach(self, start: str) -> None:
+        """Walk the region of unnamed classes around ``start`` and decide it as a whole."""
         region = {start}
         frontier = [start]
         owners: set[str] = set()
@@ -284,6 +288,9 @@ class Attributor:
                     if n in region:
                         continue
                     tok = self._token(n, as_caller)
+                    if tok is None and self._owners.get(n, _UNDECIDED).rule == UNATTRIBUTED:
+                        failed = True  # an earlier walk failed in this same region
+                        break
                     if tok is None:
                         region.add(n)
                         found.append(n)
@@ -291,7 +298,7 @@ class Attributor:
                         owners.add(tok)
                         if entry is None and not tok.startswith("\0"):
                             entry = self._named(n).entry  # type: ignore[union-attr]
-                if len(owners) > 1 or (owners and next(iter(owners)).startswith("\0")):
+                if failed or len(owners) > 1 or (owners and next(iter(owners)).startswith("\0")):
                     failed = True
                     break
             frontier = found

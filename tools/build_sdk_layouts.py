@@ -101,10 +101,10 @@ def to_dex(jar: bytes, dx: Path, work: Path, tag: str) -> DexFile:
     return DexFile(out.read_bytes(), out.name)
 
 
-def layout(dexes: list[DexFile], libs: dict[str, bytes], roots: tuple[str, ...] = ()) -> dict:
-    """The JSON layout of the classes (under ``roots`` when given) of some DEX files."""
+def layout(dexes: list[DexFile], libs: dict[str, bytes]) -> dict:
+    """The JSON layout of the classes of some DEX files and the JNI classes of their .so."""
     refs = ClassRefs(dexes)
-    keep = sorted(n for n in refs.names() if not roots or n.startswith(roots))
+    keep = sorted(refs.names())
     kept = set(keep)
     loads = refs.library_loads()
     classes: dict[str, dict] = {}

@@ -7,17 +7,22 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pica.analysis.attribution import Attributor
 from pica.analysis.reachability import app_reachable, class_descriptor, pre_ui_paths
 from pica.analysis.sdks import (
+    STRONG,
     WEAK,
     app_packages,
     attribute_call_sites,
     detect_sdks,
+    native_owner,
     sdk_for_class,
+    strengthen,
 )
 from pica.evidence import ApiUse, ReachablePath, SdkPresence
 from pica.extract.apk import ApkFacts
 from pica.extract.apk.callgraph import CallGraph
+from pica.extract.apk.classrefs import ClassRefs
 from pica.knowledge.sdks import LIBRARY, SdkEntry
 
 Progress = Callable[[str], None]
@@ -53,7 +58,12 @@ def analyse_apk(
     own = app_packages(
         facts.app.package, facts.manifest.application_class, [c.name for c in facts.components]
     )
-    api_uses = attribute_call_sites(facts.api_uses, owner, own)
+    with_code = [s.sdk_id for s in detected if s.confidence == STRONG and s.category != LIBRARY]
+    attributor = Attributor(
+        ClassRefs(facts.dexes), owner, own, native_owner, facts.jni_classes, with_code
+    )
+    api_uses = attribute_call_sites(facts.api_uses, owner, own, attributor)
+    detected = strengthen(detected, attributor.signals())
     reachable = None
     if reachability:
         step("reachability from the app's entry points")
@@ -65,7 +75,9 @@ def analyse_apk(
             for u in api_uses
         )
         step("pre-consent reachability")
-        reachable = tuple(pre_ui_paths(facts, api_uses, owner))
+        reachable = tuple(
+            pre_ui_paths(facts, api_uses, lambda name: owner(name) or attributor.decided(name))
+        )
     return ApkAnalysis(
         sdks=tuple(s for s in detected if s.category != LIBRARY and s.confidence != WEAK),
         libraries=tuple(s for s in detected if s.category == LIBRARY),

@@ -24,9 +24,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 
+from pica.analysis.attribution import Attributor
 from pica.evidence import ApiUse, Party, SdkPresence
 from pica.knowledge.sdks import SdkEntry, catalog
 
@@ -35,7 +36,9 @@ __all__ = [
     "attribute_call_sites",
     "detect_sdks",
     "match_host_sdk",
+    "native_owner",
     "sdk_for_class",
+    "strengthen",
 ]
 
 STRONG, MEDIUM, WEAK = "strong", "medium", "weak"  # SdkPresence.confidence
@@ -308,6 +311,7 @@ def attribute_call_sites(
     uses: Iterable[ApiUse],
     owner: Callable[[str], SdkEntry | None],
     app_packages: Iterable[str] = (),
+    attributor: Attributor | None = None,
 ) -> tuple[ApiUse, ...]:
     """Mark each call site with the SDK whose code makes it; the rest is the app's own.
 
@@ -319,21 +323,49 @@ def attribute_call_sites(
     catalog rule attributes is ``attributed_by="app-package"`` when its class lies under one
     of them, else ``"unattributed"``: unknown code, kept distinct from the app's own (its
     party stays FIRST, since nothing shows a third party). Without, it keeps the default.
+    With an ``attributor`` (``pica.analysis.attribution``), such a call site may still be an
+    SDK's by evidence: ``"jni"`` or ``"reach"``.
     """
     roots = tuple(sorted({p.strip(".") for p in app_packages if p and p.strip(".")}))
     out = []
     for use in uses:
         entry = owner(use.caller_class)
+        rule = "prefix"
+        if entry is None and roots:
+            name = _dotted(use.caller_class)
+            own = any(name.startswith(r + ".") for r in roots)
+            rule = "app-package" if own else "unattributed"
+            if not own and attributor is not None:
+                found = attributor.owner(name)
+                entry, rule = found.entry, found.rule
         if entry is None:
             if roots:
-                name = _dotted(use.caller_class)
-                own = any(name.startswith(r + ".") for r in roots)
-                use = dataclasses.replace(
-                    use, attributed_by="app-package" if own else "unattributed"
-                )
+                use = dataclasses.replace(use, attributed_by=rule)
             out.append(use)
         elif entry.is_library:
-            out.append(dataclasses.replace(use, library=entry.id))
+            out.append(dataclasses.replace(use, library=entry.id, attributed_by=rule))
         else:
-            out.append(dataclasses.replace(use, party=Party.THIRD, sdk=entry.id))
+            out.append(
+                dataclasses.replace(use, party=Party.THIRD, sdk=entry.id, attributed_by=rule)
+            )
     return tuple(out)
+
+
+def native_owner(lib: str) -> SdkEntry | None:
+    """The catalog entry whose ``native_libs`` name this library file (exactly or by glob)."""
+    return _index().match_native(lib.replace("\\", "/").rsplit("/", 1)[-1])
+
+
+def strengthen(
+    detected: Iterable[SdkPresence], evidence: Mapping[str, Iterable[str]]
+) -> list[SdkPresence]:
+    """Detections made strong by classes attributed by evidence (``{sdk id: rule signals}``):
+    a JNI class bound to an SDK's library, or a class reached only from it, is its code in the
+    package, so a medium detection (native library, component) becomes strong."""
+    out = []
+    for s in detected:
+        extra = tuple(evidence.get(s.sdk_id, ()))
+        if extra and s.confidence != STRONG:
+            s = dataclasses.replace(s, confidence=STRONG, signals=(*s.signals, *extra))
+        out.append(s)
+    return out

@@ -75,11 +75,13 @@ class ApiUse:
     # Whether any entry point of the app reaches this call site (pica.analysis.reachability);
     # None: not analysed. An unreached call site is present, never collection.
     reachable: bool | None = None
-    # Which rule attributed the call site (pica.analysis.sdks.attribute_call_sites):
+    # Which rule attributed the call site (pica.analysis.attribution, in this order):
     # "prefix": a catalog SDK's or library's code prefix (sdk/library say which); "app-package":
     # the caller lies under the app's own packages (manifest package, Application and component
-    # packages); "unattributed": neither holds, so whose code it is stays unknown (party is
-    # still FIRST: nothing shows a third party).
+    # packages); "jni": its class declares native methods an SDK's .so exports or registers, or
+    # loads an SDK's library; "reach": its class is only reached from, and only reaches, one
+    # SDK's code (obfuscated packages, helpers); "unattributed": none holds, so whose code it
+    # is stays unknown (party is still FIRST: nothing shows a third party).
     attributed_by: str = "prefix"
 
     @property

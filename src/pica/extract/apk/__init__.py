@@ -56,6 +56,9 @@ class ApkFacts:
     native_libs: tuple[str, ...]
     dexes: tuple[DexFile, ...] = field(repr=False, default=())
     policy_files: dict[str, bytes] = field(default_factory=dict, repr=False)  # path -> raw bytes
+    # native library file name -> dotted names of the classes it binds JNI methods to (read
+    # only when some class declares native methods; see extract.apk.native)
+    jni_classes: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
 
 def _permissions(manifest: Manifest) -> tuple[Permission, ...]:
@@ -135,6 +138,35 @@ def _native_libs(apk: ApkFile) -> tuple[str, ...]:
     return tuple(sorted(libs))
 
 
+ABI_ORDER = ("arm64-v8a", "armeabi-v7a", "armeabi", "x86_64", "x86")
+
+
+def _jni_classes(apk: ApkFile, dexes: list[DexFile]) -> dict[str, frozenset[str]]:
+    """JNI classes per native library, one ABI's copy of each file name (the first of
+    ``ABI_ORDER`` present); nothing is read when there is no library or no class declares a
+    native method."""
+    from pica.extract.apk.native import MAX_SO_BYTES, jni_classes
+
+    chosen: dict[str, tuple[int, str]] = {}
+    for n in apk.names():
+        parts = n.split("/")
+        if len(parts) != 3 or parts[0] != "lib" or not parts[2].endswith(".so"):
+            continue
+        rank = ABI_ORDER.index(parts[1]) if parts[1] in ABI_ORDER else len(ABI_ORDER)
+        if parts[2] not in chosen or rank < chosen[parts[2]][0]:
+            chosen[parts[2]] = (rank, n)
+    if not chosen or not any(d.native_method_classes for d in dexes):
+        return {}
+    out: dict[str, frozenset[str]] = {}
+    for lib, (_rank, entry) in sorted(chosen.items()):
+        try:
+            data = apk.read(entry, MAX_SO_BYTES)
+        except InputError:  # oversized or unreadable: no evidence from it, not a bad APK
+            data = b""
+        out[lib] = jni_classes(data)
+    return out
+
+
 def extract(path: str | os.PathLike[str], progress: Progress | None = None) -> ApkFacts:
     """Read one APK into facts. Raises InputError with a one-line reason on bad input."""
     from pica.extract.apk import arsc, axml
@@ -202,6 +234,7 @@ def extract(path: str | os.PathLike[str], progress: Progress | None = None) -> A
             native_libs=_native_libs(apk),
             dexes=tuple(dexes),
             policy_files=policy_files,
+            jni_classes=_jni_classes(apk, dexes),
         )
     finally:
         apk.close()

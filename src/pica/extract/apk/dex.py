@@ -56,6 +56,7 @@ CONST_STRING = 0x1A
 CONST_STRING_JUMBO = 0x1B
 NEW_INSTANCE = 0x22
 CONST_CLASS = 0x1C
+_REF_OPS = INVOKE_OPS | SGET_OPS | SPUT_OPS | frozenset({NEW_INSTANCE, CONST_CLASS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +232,10 @@ class DexFile:
         return self._class_defs_size
 
     @property
+    def type_count(self) -> int:
+        return self._type_ids_size
+
+    @property
     def method_id_count(self) -> int:
         return self._method_ids_size
 
@@ -341,6 +346,19 @@ class DexFile:
                 if name in names:
                     found[idx] = (descriptor, name)
         return found
+
+    def class_refs(self, descriptor: str) -> tuple[int | None, range, range]:
+        """The type id of a class and the ranges of method and field ids naming it (the id
+        tables are sorted by class): what an instruction referring to the class points at."""
+        t = self.type_index(descriptor)
+        if t is None:
+            return None, range(0), range(0)
+        mc, fc = self._method_classes, self._field_classes
+        return (
+            t,
+            range(bisect_left(mc, t), bisect_right(mc, t)),
+            range(bisect_left(fc, t), bisect_right(fc, t)),
+        )
 
     def method_indexes(self, wanted: dict[str, set[str]]) -> dict[int, tuple[str, str]]:
         """Method ids whose (class descriptor, name) is wanted: {descriptor: {names}}."""
@@ -581,10 +599,36 @@ class DexFile:
     def _code_starts(self) -> tuple[np.ndarray, np.ndarray]:
         """Sorted code item offsets and the method idx owning each, as numpy arrays.
 
+        Same content as `_code_index`, at a fraction of its cost (see `_method_table`).
+        """
+        midx, _access, code = self._method_table
+        keep = code != 0
+        code, midx = code[keep], midx[keep]
+        order = np.lexsort((midx, code))
+        return code[order], midx[order]
+
+    @cached_property
+    def native_method_classes(self) -> frozenset[str]:
+        """Descriptors of the classes that declare ``native`` methods (access flag 0x100).
+
+        Read from the same vectorised class-data pass as the code index, so it costs nothing
+        more; a JNI class is evidence of whose ``.so`` it binds to (pica.analysis.attribution).
+        """
+        if 0x2000 not in self.sections:
+            return frozenset()
+        midx, access, _code = self._method_table
+        native = np.unique(midx[(access & 0x100) != 0]).tolist()
+        return frozenset(self.method_class(int(m)) for m in native)
+
+    @cached_property
+    def _method_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every method the class data defines: (method idx, access flags, code offset) arrays.
+
         The class-data section is all uleb128 numbers: they are decoded at once with numpy;
         a Python loop over the class-data items (not over their methods) finds the method
-        runs; the method indexes (delta-coded per run) and code offsets are then gathered
-        vectorised. Same content as `_code_index`, at a fraction of its cost.
+        runs; the method indexes (delta-coded per run), access flags and code offsets are then
+        gathered vectorised. Class data outside the section (odd files) is read apart, with
+        no access flags (0).
         """
         start, count = self.sections[0x2000]
         end = min(self._section_end(0x2000), len(self.data))
@@ -592,7 +636,7 @@ class DexFile:
         last = np.flatnonzero(raw < 0x80)  # the last byte of every uleb128
         if not len(last):
             empty = np.zeros(0, dtype=np.int64)
-            return empty, empty
+            return empty, empty, empty
         first = np.concatenate(([0], last[:-1] + 1))
         length = last - first + 1
         values = (raw[first] & 0x7F).astype(np.int64)
@@ -635,14 +679,13 @@ class DexFile:
         cum = np.cumsum(diffs)
         base = np.repeat(cum[run_first] - diffs[run_first], lengths) if total else cum
         midx = cum - base
+        access = values[pos + 1]
         code = values[pos + 2]
         if extra:
             midx = np.concatenate((midx, np.asarray([m for m, _c in extra], dtype=np.int64)))
             code = np.concatenate((code, np.asarray([c for _m, c in extra], dtype=np.int64)))
-        keep = code != 0
-        code, midx = code[keep], midx[keep]
-        order = np.lexsort((midx, code))
-        return code[order], midx[order]
+            access = np.concatenate((access, np.zeros(len(extra), dtype=np.int64)))
+        return midx, access, code
 
     def _method_at_indexed(self, offset: int) -> int | None:
         starts, owners = self._code_index
@@ -729,6 +772,60 @@ class DexFile:
             index_table[narrow] = True
             hit |= op_table[opcodes] & index_table[following]
         return [start + 2 * int(k) for k in np.flatnonzero(hit)]
+
+    @cached_property
+    def ref_units(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every 16-bit unit of the code section whose low byte is a referencing opcode
+        (invoke, static field access, new-instance, const-class), as arrays: offset, opcode,
+        the following unit (the pool index of those formats) and the method whose
+        instructions hold the offset (-1: none). Candidates, not instructions: an operand can
+        look like an opcode, so a caller decodes the owning method to confirm. One vectorised
+        pass, so that asking about many classes costs array lookups, not rescans."""
+        start, end = self._data_off, len(self.data)
+        if 0x2001 in self.sections:
+            start, end = self.sections[0x2001][0], self._section_end(0x2001)
+        start += start & 1
+        end = min(end, len(self.data))
+        count = (end - start) // 2
+        if count < 2:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, empty
+        units = np.frombuffer(self.data, dtype="<u2", count=count, offset=start)
+        table = np.zeros(256, dtype=bool)
+        table[list(_REF_OPS)] = True
+        at = np.flatnonzero(table[units[:-1] & 0xFF])
+        offsets = start + 2 * at.astype(np.int64)
+        opcodes = (units[at] & 0xFF).astype(np.int64)
+        indexes = units[at + 1].astype(np.int64)
+        if 0x2000 in self.sections:
+            starts, owners = self._code_starts
+        else:
+            code_starts, code_owners = self._code_index
+            starts = np.asarray(code_starts, dtype=np.int64)
+            owners = np.asarray(code_owners, dtype=np.int64)
+        owner = np.full(len(offsets), -1, dtype=np.int64)
+        pos = np.searchsorted(starts, offsets, side="right") - 1
+        ok = pos >= 0
+        if len(starts) and ok.any():
+            heads = starts[pos[ok]]
+            inside = heads + 16 <= len(self.data)
+            sizes = np.zeros(len(heads), dtype=np.int64)
+            words = np.frombuffer(self.data, dtype="<u4", count=len(self.data) // 4)
+            # code items are 4-byte aligned: insns_size is the u32 at code_off + 12
+            aligned = inside & ((heads & 3) == 0)
+            sizes[aligned] = words[(heads[aligned] + 12) // 4]
+            within = aligned & (offsets[ok] >= heads + 16) & (offsets[ok] < heads + 16 + 2 * sizes)
+            idx = np.flatnonzero(ok)[within]
+            owner[idx] = owners[pos[idx]]
+        return offsets, opcodes, indexes, owner
+
+    @cached_property
+    def member_class_columns(self) -> tuple[np.ndarray, np.ndarray]:
+        """The class type idx of every method id and of every field id, as arrays."""
+        return (
+            np.asarray(self._method_classes, dtype=np.int64),
+            np.asarray(self._field_classes, dtype=np.int64),
+        )
 
     def find_refs(self, wanted: dict[frozenset[int], set[int]]) -> dict[int, list[Ref]]:
         """Methods that reference wanted indexes: {opcodes: indexes} -> {method: [Ref]}.

@@ -47,11 +47,17 @@ def _layout(name: str) -> ClassLayout:
     return ClassLayout.from_json(LAYOUTS / f"{name}.json")
 
 
-def _attributor(layout: ClassLayout, without: str | None = None, roots=()) -> Attributor:
+def _attributor(
+    layout: ClassLayout, without: str | None = None, roots=(), untracked: str = "\0"
+) -> Attributor:
     """The catalog's rules over a layout; ``without``: as if the catalog listed no package
-    tree for that SDK (as for the entries it knows only by their native libraries)."""
+    tree for that SDK (as for the entries it knows only by their native libraries);
+    ``untracked``: as if it did not list that one package tree (a tree a vendor adds in a
+    later build, before the catalog knows it)."""
 
     def prefix(name: str) -> SdkEntry | None:
+        if name.startswith(untracked):
+            return None
         entry = sdk_for_class(name)
         return None if entry is not None and entry.id == without else entry
 
@@ -67,10 +73,11 @@ def _rule(a: Attributor, name: str) -> tuple[str, str | None]:
 
 
 def test_a_vendor_sub_package_outside_the_catalog_trees_goes_to_the_sdk_by_reach() -> None:
-    # JPush 5.0.4 ships ASUS's push client under cn.asus.push (no catalog tree names it); its
-    # AIDL stubs are reached only from cn.jpush.android classes
-    a = _attributor(_layout("jpush"))
-    assert sdk_for_class("cn.asus.push.IAIDLInvoke$Stub") is None
+    # JPush 5.0.4 ships ASUS's push client under cn.asus.push; its AIDL stubs are reached
+    # only from cn.jpush.android classes. The catalog now lists the tree (prefix); were it
+    # missing, as it was before the vendor builds were scored, reach finds it
+    assert sdk_for_class("cn.asus.push.IAIDLInvoke$Stub").id == "jpush"
+    a = _attributor(_layout("jpush"), untracked="cn.asus.push.")
     for name in ("cn.asus.push.IAIDLInvoke$Stub", "cn.asus.push.DataBuffer", "cn.asus.push.c"):
         assert _rule(a, name) == (REACH, "jpush")
     # nothing calls BuildConfig: reached from nobody, it stays unattributed
@@ -83,9 +90,14 @@ def test_an_obfuscated_package_reached_only_from_the_sdk_goes_to_it_by_reach() -
     obfuscated = sorted(c for c in layout.calls if c.startswith("com.alipay.a.a."))
     assert len(obfuscated) == 12
     assert all(sdk_for_class(c) is None for c in obfuscated)
-    assert {_rule(a, c) for c in obfuscated} == {(REACH, "alipay_sdk")}
-    # the vendor's own fork of org.json, under a foreign top-level package, likewise
-    assert _rule(a, "org.json.alipay.b") == (REACH, "alipay_sdk")
+    # the only code outside the package that calls it is Ant's mPaaS RPC client (mrpc), which
+    # the Alipay SDK carries: the obfuscated package is the RPC layer's, not Alipay's own
+    callers = layout.callers(obfuscated)
+    outside = {c for o in obfuscated for c in callers[o] if not c.startswith("com.alipay.a.a.")}
+    assert outside and {sdk_for_class(c).id for c in outside} == {"ant_mpaas_rpc"}
+    assert {_rule(a, c) for c in obfuscated} == {(REACH, "ant_mpaas_rpc")}
+    # the vendor's fork of org.json under a foreign top-level package, likewise
+    assert _rule(a, "org.json.alipay.b") == (REACH, "ant_mpaas_rpc")
     # the prefix rule still comes first
     assert _rule(a, "com.alipay.sdk.app.PayTask") == (PREFIX, "alipay_sdk")
 
@@ -109,15 +121,15 @@ def test_a_jni_class_goes_to_the_sdk_of_its_native_library() -> None:
     assert layout.jni_classes["liblocSDK7b.so"] == frozenset({"com.baidu.location.Jni"})
     a = _attributor(layout, without="baidu_location")
     assert _rule(a, "com.baidu.location.Jni") == (JNI, "baidu_location")
-    # JCore's Protocol declares native methods and loads "jcore322" (libjcore322.so: JPush's)
-    a = _attributor(_layout("jcore"), without="jpush")
-    assert _rule(a, "cn.jiguang.dy.Protocol") == (JNI, "jpush")
+    # JCore's Protocol declares native methods and loads "jcore322" (libjcore322.so: JCore's)
+    a = _attributor(_layout("jcore"), without="jcore")
+    assert _rule(a, "cn.jiguang.dy.Protocol") == (JNI, "jcore")
 
 
 def test_a_jni_class_makes_a_medium_detection_strong() -> None:
-    medium = {s.sdk_id: s for s in detect_sdks([], native_libs=["libjcore322.so"])}["jpush"]
+    medium = {s.sdk_id: s for s in detect_sdks([], native_libs=["libjcore322.so"])}["jcore"]
     assert medium.confidence == "medium"
-    a = _attributor(_layout("jcore"), without="jpush")
+    a = _attributor(_layout("jcore"), without="jcore")
     strong = strengthen([medium], a.signals())[0]
     assert strong.confidence == "strong"
     assert "code: 1 class by jni" in strong.signals
@@ -140,34 +152,27 @@ def test_jni_names_are_unmangled() -> None:
 
 
 def test_a_library_shared_by_two_sdks_goes_to_neither() -> None:
-    # Baidu's CUID helper (com.baidu.android.bbalbs) is called by Baidu Location and by the
-    # LBS auth classes the catalog gives Baidu Map: reached from two SDKs, it is neither's
+    # Baidu's CUID helper (com.baidu.android.bbalbs) is called by Baidu Location and by Baidu's
+    # LBS auth classes. The catalog lists it as a shared library of its own (prefix); were the
+    # tree unknown, reached from two SDKs it would be neither's
+    cuid_class = "com.baidu.android.bbalbs.common.util.CommonParam"
+    assert sdk_for_class(cuid_class).id == "baidu_lbs_common"
     layout = _layout("baidu_location")
-    a = _attributor(layout)
-    callers = layout.callers(["com.baidu.android.bbalbs.common.util.CommonParam"])
-    owners = {
-        sdk_for_class(c).id for c in callers["com.baidu.android.bbalbs.common.util.CommonParam"]
-    }
-    assert owners == {"baidu_location", "baidu_map"}
+    a = _attributor(layout, untracked="com.baidu.android.bbalbs.")
+    callers = layout.callers([cuid_class])[cuid_class]
+    owners = {sdk_for_class(c).id for c in callers if not c.startswith("com.baidu.android.bbalbs.")}
+    assert owners == {"baidu_location", "baidu_lbs_common"}
     cuid = [c for c in layout.calls if c.startswith("com.baidu.android.bbalbs.")]
     assert cuid and {_rule(a, c) for c in cuid} == {(UNATTRIBUTED, None)}
 
 
 def test_a_catalog_entry_of_a_shared_library_outranks_reach() -> None:
     # UTDID in the Alipay build is reached from Alipay code only, so reach alone would give it
-    # to Alipay: only its own package tree (prefix, checked first) keeps it apart
-    layout = _layout("alipay")
-    utdid = SdkEntry("utdid", "UTDID", None, (), "Alibaba", "device_id", True,
-                     ("com.ta.utdid2.", "com.ut.device."), (), (), (), (), (), None, ())  # fmt: skip
-
-    def prefix(name: str) -> SdkEntry | None:
-        return (
-            utdid if name.startswith(("com.ta.utdid2.", "com.ut.device.")) else sdk_for_class(name)
-        )
-
-    a = Attributor(layout, prefix, (), native_owner, {})
+    # to Alipay: its own catalog entry (prefix, checked first) keeps it apart
+    a = _attributor(_layout("alipay"))
     assert a.owner("com.ta.utdid2.device.UTDevice") == a.owner("com.ta.utdid2.device.c")
     assert _rule(a, "com.ta.utdid2.device.UTDevice") == (PREFIX, "utdid")
+    assert sdk_for_class("com.ta.utdid2.device.UTDevice").category == "shared_library"
 
 
 @cache

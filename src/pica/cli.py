@@ -362,6 +362,7 @@ DbOption = Annotated[
 
 def _open_store(db: str | None):
     """The store, or a one-line exit 2 when the URL is wrong or the server unreachable."""
+    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, OperationalError
 
     from pica.store import Store
@@ -370,7 +371,11 @@ def _open_store(db: str | None):
         return Store(db)
     except (ArgumentError, OperationalError, ImportError, ValueError) as exc:
         message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        _fail(f"cannot open the database {db or '(default)'}: {message}")
+        try:
+            shown = make_url(db).render_as_string(hide_password=True) if db else "(default)"
+        except ArgumentError:
+            shown = db
+        _fail(f"cannot open the database {shown}: {message}")
 
 
 @app.command("batch")
@@ -429,8 +434,9 @@ def batch_command(
         _fail(str(exc))
     err.print(
         f"[bold]pica batch[/bold] {outcome.batch_id}: {len(outcome.done)} done, "
-        f"{len(outcome.failed)} failed, {len(outcome.skipped)} already done — {store.url}",
+        f"{len(outcome.failed)} failed, {len(outcome.skipped)} already done — {store.safe_url}",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -506,7 +512,7 @@ def export_command(
     from pica.store.export import export
 
     if batch is not None and batch not in {b["id"] for b in store.batches()}:
-        _fail(f"no batch {batch} in {store.url}")
+        _fail(f"no batch {batch} in {store.safe_url}")
     data = export(store, fmt.value, batch)
     try:
         _write(data, output)

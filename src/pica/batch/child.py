@@ -24,6 +24,16 @@ def _die_with_parent() -> None:
         pass
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether a MemoryError is behind this exception (its cause or context, transitively)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, MemoryError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _write(path: str, result: dict) -> None:
     tmp = path + ".part"
     with open(tmp, "w", encoding="utf-8") as handle:
@@ -50,7 +60,10 @@ def main(path: str) -> None:
             )
             result = {"status": "done", "report": report_document(report)}
         except InputError as exc:
-            result = {"status": "failed", "error": str(exc), "error_kind": "input"}
+            if not _out_of_memory(exc):
+                result = {"status": "failed", "error": str(exc), "error_kind": "input"}
+            else:  # a reader wrapped the budget's MemoryError (zlib's, say) as bad input
+                raise MemoryError from exc
     except MemoryError:
         result = {
             "status": "failed",

@@ -18,6 +18,18 @@ import tempfile
 import time
 from typing import Any
 
+# Each worker is one app on one core: numpy's BLAS would otherwise start a thread (and reserve
+# address space) per core in every worker.
+_ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+# How running out of the address-space budget ends a process, when Python's MemoryError is not
+# the last word: the BLAS library and glibc say it themselves.
+_OUT_OF_MEMORY = (
+    "MemoryError",
+    "Memory allocation",
+    "Cannot allocate memory",
+    "failed to map segment",
+)
+
 # A result: {"status": "done" | "failed", "report": dict | None, "error": str | None,
 #            "error_kind": "input" | "budget" | "crash" | None, "seconds": float}
 Result = dict[str, Any]
@@ -33,6 +45,7 @@ def run_task(task: dict[str, Any]) -> Result:
         try:
             proc = subprocess.run(
                 [sys.executable, "-m", "pica.batch.child", out],
+                env={**os.environ, **_ONE_THREAD},
                 input=json.dumps(task).encode(),
                 capture_output=True,
                 timeout=timeout,
@@ -54,7 +67,7 @@ def run_task(task: dict[str, Any]) -> Result:
         else:
             how = f"exit code {proc.returncode}"
         last = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or [""])[-1]
-        if "MemoryError" in last:
+        if any(marker in last for marker in _OUT_OF_MEMORY):
             line = f"memory budget exceeded: {task['memory_mb']} MiB (--memory-mb)"
             return _failed(line, "budget", started)
         line = f"worker died ({how})" + (f": {last[:300]}" if last else "")

@@ -62,7 +62,9 @@ def build_inputs(root: Path) -> tuple[list[str], set[str]]:
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*PICA, *args], capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [*PICA, *args], capture_output=True, text=True, timeout=900, cwd=Path.home().anchor
+    )
 
 
 @pytest.fixture(scope="module")

@@ -74,7 +74,19 @@ class RayEngine:
     def completed(self) -> Iterator[tuple[int, Result]]:
         ready, _ = self._ray.wait(list(self._running), num_returns=1)
         for ref in ready:
-            yield self._running.pop(ref), self._ray.get(ref)
+            key = self._running.pop(ref)
+            try:
+                result = self._ray.get(ref)
+            except Exception as exc:  # the Ray worker itself died: a crash, not the app's fault
+                line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                result = {
+                    "status": "failed",
+                    "report": None,
+                    "error": f"Ray task failed: {line[:300]}",
+                    "error_kind": "crash",
+                    "seconds": 0.0,
+                }
+            yield key, result
 
     def close(self) -> None:
         if self._owned:

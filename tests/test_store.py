@@ -179,3 +179,23 @@ def test_queries_for_the_web_layer(db_url: str, reports: dict) -> None:
         assert board.top_sdks[0] == (sdk["name"], 1)
         assert store.done_scan(ib["app"]["sha256"], __version__).package == ib["app"]["package"]
         assert [b["id"] for b in store.batches()] == [batch]
+
+
+def test_one_input_claimed_then_executed_and_an_app_given_twice_scanned_once(
+    db_url: str, tmp_path
+) -> None:
+    """The path a web upload takes (claim, execute), and a batch naming one APK twice."""
+    from pica.batch import Input, claim, execute, run_batch
+
+    item = Input(str(CONSTRUCTED / "gated.apk"))
+    with Store(db_url) as store:
+        scan_id, finished = claim(store, item)
+        assert not finished and store.scan(scan_id).scan.status == "running"
+        assert execute(store, scan_id, item) == "done"
+        assert store.scan(scan_id).scan.package == "com.example.picafixture.gated"
+        assert claim(store, item) == (scan_id, True)
+        twice = [Input(str(CONSTRUCTED / "clean.apk"))] * 2 + [item]
+        outcome = run_batch(twice, store, workers=2)
+        assert len(outcome.done) == 2 and outcome.skipped == [item.apk]
+        assert len(store.scans()) == 2
+        assert len(store.scans(outcome.batch_id)) == 2

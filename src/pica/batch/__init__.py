@@ -6,6 +6,9 @@ has not finished yet, ``workers`` at a time, each in its own process under a tim
 :class:`Budget`, and records each result in one transaction as it arrives. Re-running the same
 batch skips what is done, so a killed batch resumes where it stopped.
 
+For one input at a time (a web upload): :func:`claim` returns the scan's id at once (an existing
+finished scan, or a new ``running`` one), :func:`execute` runs it under its budget and records it.
+
 Only :mod:`pica.audit` (in the child process), the JSON renderer and the store are used: a batch
 judges nothing itself.
 """
@@ -236,6 +239,28 @@ def run_batch(
     return outcome
 
 
+def claim(store: Store, item: Input, batch_id: int | None = None) -> tuple[int, bool]:
+    """One input outside a batch run (an upload, say): ``(id, True)`` when the store has already
+    finished its scan, else ``(id, False)`` for a new ``running`` scan to :func:`execute`."""
+    apk_sha, other, recorded = _key(item)
+    finished = store.finished_scan(apk_sha, inputs_digest=other)
+    if finished is not None:
+        return finished.id, True
+    return store.begin_scan(item.apk, apk_sha, recorded, other, batch_id), False
+
+
+def execute(store: Store, scan_id: int, item: Input, budget: Budget | None = None) -> str:
+    """Run a claimed scan in its own worker process under ``budget`` (blocking: call it from a
+    background thread) and record the result; returns the scan's status (done or failed)."""
+    from pica.batch.worker import run_task
+
+    budget = budget or Budget()
+    task = {**asdict(item), "timeout": budget.timeout, "memory_mb": budget.memory_mb}
+    result = run_task(task)
+    _record(store, scan_id, result, None, item)
+    return result["status"]
+
+
 def _record(store: Store, scan_id: int, result: dict, out: Path | None, item: Input) -> None:
     if result["status"] == "done":
         store.record_done(scan_id, result["report"], result["seconds"])
@@ -255,4 +280,13 @@ def _write_report(out: Path, item: Input, report: dict) -> None:
     os.replace(tmp, target)
 
 
-__all__ = ["Budget", "Input", "Outcome", "expand_inputs", "run_batch", "sha256_file"]
+__all__ = [
+    "Budget",
+    "Input",
+    "Outcome",
+    "claim",
+    "execute",
+    "expand_inputs",
+    "run_batch",
+    "sha256_file",
+]

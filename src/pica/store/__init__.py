@@ -18,7 +18,9 @@ Public API (the web layer and the exports need no SQL of their own)::
     store.details(batch_id=None)            # -> [ScanDetail] for exports
     store.dashboard()                       # -> counts for a dashboard (see Dashboard)
 
-Rows come back as frozen dataclasses, never as ORM objects: no session leaks out.
+Rows come back as frozen dataclasses, never as ORM objects: no session leaks out. To run one
+scan (a web upload) under the batch's time and memory budget: ``pica.batch.claim`` then
+``pica.batch.execute`` (they call the audit in a worker process and these methods).
 
 Why one transaction per scan: ``begin_scan`` commits a ``running`` row at once (so a crash
 leaves a trace of what was being scanned); ``record_done`` writes everything else and flips the

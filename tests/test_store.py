@@ -199,3 +199,14 @@ def test_one_input_claimed_then_executed_and_an_app_given_twice_scanned_once(
         assert len(outcome.done) == 2 and outcome.skipped == [item.apk]
         assert len(store.scans()) == 2
         assert len(store.scans(outcome.batch_id)) == 2
+
+
+def test_the_migrations_make_exactly_the_models_schema(db_url: str) -> None:
+    """A model changed without a migration shows here as a difference."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from pica.store.models import Base
+
+    with Store(db_url) as store, store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

@@ -5,6 +5,7 @@ failure; the exports of the batch open with openpyxl and have the regulator's co
 from __future__ import annotations
 
 import csv
+import io
 import json
 import random
 import subprocess
@@ -196,7 +197,7 @@ def test_xlsx_export_has_the_notice_columns_and_sheets(batch: dict) -> None:
 def test_csv_and_json_exports(batch: dict) -> None:
     out = batch["root"] / "export.csv"
     assert run("export", "--db", batch["url"], "-o", str(out)).returncode == 0
-    rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert rows[0][0] == "应用名称 App name" and len(rows) == 1 + 17 * 31
     out = batch["root"] / "export.json"
     assert run("export", "--db", batch["url"], "--format", "json", "-o", str(out)).returncode == 0

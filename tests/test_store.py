@@ -210,3 +210,25 @@ def test_the_migrations_make_exactly_the_models_schema(db_url: str) -> None:
 
     with Store(db_url) as store, store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_exports_keep_text_from_an_app_inert(db_url: str, reports: dict, tmp_path) -> None:
+    """An app label that looks like a formula stays text in xlsx and is defused in csv."""
+    from openpyxl import load_workbook
+
+    from pica.store.export import export
+
+    report = copy.deepcopy(reports["insecurebank"])
+    report["app"]["label"] = '=HYPERLINK("http://evil.example","click")\x07'
+    with Store(db_url) as store:
+        _record(store, report)
+        (tmp_path / "x.xlsx").write_bytes(export(store, "xlsx"))
+        text_csv = export(store, "csv").decode("utf-8-sig")
+    sheet = load_workbook(tmp_path / "x.xlsx")["Findings 问题"]
+    cell = sheet["A2"]
+    assert cell.value == '=HYPERLINK("http://evil.example","click")' and cell.data_type == "s"
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(text_csv)))
+    assert rows[1][0].startswith("'=HYPERLINK(") and len(rows) == 1 + 31

@@ -272,3 +272,34 @@ def test_export_bad_arguments_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2 and "give --format xlsx, csv or json" in result.stderr
     result = run("export", "--db", url, "--batch", "7", "-o", str(tmp_path / "out.xlsx"))
     assert result.returncode == 2 and "no batch 7" in result.stderr
+
+
+def test_on_a_terminal_a_progress_bar_shows_done_failed_and_rate(tmp_path: Path) -> None:
+    import os
+    import pty
+
+    notes = tmp_path / "notes.apk"
+    notes.write_text("not an APK\n", encoding="utf-8")
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [*PICA, "batch", str(CONSTRUCTED / "clean.apk"), str(notes)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+        env={**os.environ, "PICA_DB": f"sqlite:///{tmp_path / 'tty.db'}", "COLUMNS": "160"},
+    )
+    os.close(follower)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the process ended
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(leader)
+    assert proc.wait(timeout=300) == 0
+    text = screen.decode("utf-8", "replace")
+    assert "2/2" in text and "1 done" in text and "1 failed" in text and "apps/min" in text
+    assert "1 done, 1 failed, 0 already done" in text  # and the summary line (PICA_DB read)

@@ -77,6 +77,8 @@ def test_a_done_scan_has_its_app_version_findings_sdks_and_report(
     assert [s["sdk_id"] for s in detail.sdks] == [s["id"] for s in report["sdks"]]
     assert detail.report == report
     assert sum(detail.scan.counts.values()) == 31
+    assert detail.scan.finished_at.tzinfo is not None  # UTC, aware, on either database
+    assert detail.scan.finished_at >= detail.scan.started_at
 
 
 def test_a_failed_write_leaves_the_scan_running_and_nothing_half_written(

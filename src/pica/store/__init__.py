@@ -389,8 +389,8 @@ class Store:
             return [
                 {
                     "id": b.id,
-                    "started_at": b.started_at,
-                    "finished_at": b.finished_at,
+                    "started_at": _utc(b.started_at),
+                    "finished_at": _utc(b.finished_at),
                     "pica_version": b.pica_version,
                     "args": b.args,
                 }
@@ -499,6 +499,13 @@ def _count_by(column: Any):
     return select(column, func.count()).group_by(column)
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    """Times are stored in UTC; SQLite hands them back naive, PostgreSQL aware: always aware."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
 def _row(scan: Scan) -> ScanRow:
     version = scan.version
     app = version.app if version else None
@@ -516,8 +523,8 @@ def _row(scan: Scan) -> ScanRow:
         version_name=version.version_name if version else None,
         version_code=version.version_code if version else None,
         app_category=scan.app_category,
-        started_at=scan.started_at,
-        finished_at=scan.finished_at,
+        started_at=_utc(scan.started_at),
+        finished_at=_utc(scan.finished_at),
         seconds=scan.seconds,
         attempts=scan.attempts,
         counts=dict(Counter(f.verdict for f in scan.findings)),

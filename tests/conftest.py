@@ -58,3 +58,54 @@ def judge(item_id: str, policy, sdk_names=()):
         evidence.inputs["apk"] = "constructed"
         evidence.consistency = compare(policy, (), (), sdks, None)
     return RULES[item_id](evidence)
+
+
+# -- the store's database: SQLite always, PostgreSQL when .ci/run (or you) set PICA_TEST_PG_URL --
+
+PG_ENV = "PICA_TEST_PG_URL"
+
+
+def _pg_database(base_url: str):
+    """A fresh database on the PostgreSQL server of ``base_url``; yields its URL, drops it after.
+    The server being unreachable fails the test: CI set the URL, so the server must be there."""
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base_url)
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        admin = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"{PG_ENV} is set but the server is unreachable: {exc}".splitlines()[0])
+    name = f"pica_test_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """A new, empty database URL: a SQLite file, or a new database on PICA_TEST_PG_URL's server
+    (skipped, with the reason, when that variable is not set: .ci/run sets it)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'pica.db'}"
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} not set: no PostgreSQL server to test on (.ci/run starts one)")
+    yield from _pg_database(base)
+
+
+def with_zip_comment(source: Path, target: Path, extra: bytes) -> Path:
+    """A copy of an APK with ``extra`` appended to its zip comment: same content, new sha256."""
+    data = bytearray(source.read_bytes())
+    eocd = data.rfind(b"PK\x05\x06")
+    length = int.from_bytes(data[eocd + 20 : eocd + 22], "little")
+    data[eocd + 20 : eocd + 22] = (length + len(extra)).to_bytes(2, "little")
+    target.write_bytes(bytes(data) + extra)
+    return target

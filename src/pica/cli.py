@@ -337,6 +337,190 @@ def diff_command(
     raise typer.Exit(1 if threshold is not None and worst >= threshold else 0)
 
 
+class Engine(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
+class ExportFormat(StrEnum):
+    xlsx = "xlsx"
+    csv = "csv"
+    json = "json"
+
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="PICA_DB",
+        help="Database URL (sqlite:///FILE, postgresql+psycopg://…) "
+        "[default: $PICA_DB, else SQLite in the user data directory].",
+        show_default=False,
+    ),
+]
+
+
+def _open_store(db: str | None):
+    """The store, or a one-line exit 2 when the URL is wrong or the server unreachable."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
+    from pica.store import Store
+
+    try:
+        return Store(db)
+    except (ArgumentError, OperationalError, ImportError, ValueError) as exc:
+        message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        try:
+            shown = make_url(db).render_as_string(hide_password=True) if db else "(default)"
+        except ArgumentError:
+            shown = db
+        _fail(f"cannot open the database {shown}: {message}")
+
+
+@app.command("batch")
+def batch_command(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="APK files, folders of APKs, or CSV manifests (apk,policy,category,trace)."
+        ),
+    ],
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Apps audited at once.")] = 2,
+    engine: Annotated[
+        Engine, typer.Option("--engine", help="local process pool or Ray.")
+    ] = Engine.local,
+    db: DbOption = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write each JSON report into this folder.")
+    ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address", envvar="RAY_ADDRESS", help="A Ray cluster (default: local Ray)."
+        ),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, help="Per-app wall-clock budget, seconds.")
+    ] = 600.0,
+    memory_mb: Annotated[
+        int, typer.Option("--memory-mb", min=64, help="Per-app memory budget (address space), MiB.")
+    ] = 4096,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Audit many apps into the store, resumably: what is done already is skipped, a bad app is a
+    recorded failure and the batch goes on. Exit 0 when every input ended."""
+    from pica.batch import Budget, expand_inputs, run_batch
+    from pica.errors import InputError
+
+    try:
+        items = expand_inputs(inputs)
+    except InputError as exc:
+        _fail(str(exc))
+    store = _open_store(db)
+    try:
+        with _batch_progress(len(items), not quiet and err.is_terminal) as on_event:
+            outcome = run_batch(
+                items,
+                store,
+                workers=workers,
+                engine=engine.value,
+                budget=Budget(timeout=timeout, memory_mb=memory_mb),
+                ray_address=ray_address,
+                out=out,
+                on_event=on_event,
+            )
+    except InputError as exc:
+        _fail(str(exc))
+    err.print(
+        f"[bold]pica batch[/bold] {outcome.batch_id}: {len(outcome.done)} done, "
+        f"{len(outcome.failed)} failed, {len(outcome.skipped)} already done — {store.safe_url}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@contextmanager
+def _batch_progress(total: int, enabled: bool):
+    """A rich bar with done / failed / rate / ETA on a terminal; else one line per failure."""
+    counts = {"done": 0, "failed": 0, "skipped": 0}
+
+    def line(kind: str, item, detail: str | None) -> None:
+        if kind == "failed":
+            err.print(f"pica: {item.apk}: {detail}", markup=False, highlight=False, soft_wrap=True)
+
+    if not enabled:
+        yield line
+        return
+    import time
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    started = time.monotonic()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("[green]{task.fields[done]} done[/] [red]{task.fields[failed]} failed[/]"),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=err,
+    ) as progress:
+        task = progress.add_task("batch", total=total, done=0, failed=0, rate="")
+
+        def update(kind: str, item, detail: str | None) -> None:
+            if kind == "started":
+                return
+            counts[kind] += 1
+            scanned = counts["done"] + counts["failed"]
+            minutes = (time.monotonic() - started) / 60
+            rate = f"{scanned / minutes:.1f} apps/min" if scanned and minutes > 0 else ""
+            progress.update(
+                task, advance=1, done=counts["done"] + counts["skipped"], failed=counts["failed"],
+                rate=rate,
+            )  # fmt: skip
+            line(kind, item, detail)
+
+        yield update
+
+
+@app.command("export")
+def export_command(
+    output: Annotated[Path, typer.Option("-o", "--output", help="The file to write.")],
+    fmt: Annotated[
+        ExportFormat | None,
+        typer.Option("--format", help="xlsx, csv or json (default: from -o's suffix)."),
+    ] = None,
+    db: DbOption = None,
+    batch: Annotated[
+        int | None, typer.Option("--batch", help="Only this batch's inputs (id from pica batch).")
+    ] = None,
+) -> None:
+    """Export the store: one row per finding (xlsx also: summary, SDK and scans sheets)."""
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".")
+        if suffix not in ExportFormat.__members__:
+            _fail(f"cannot tell the format from {output.name}: give --format xlsx, csv or json")
+        fmt = ExportFormat(suffix)
+    store = _open_store(db)
+    from pica.store.export import export
+
+    if batch is not None and batch not in {b["id"] for b in store.batches()}:
+        _fail(f"no batch {batch} in {store.safe_url}")
+    data = export(store, fmt.value, batch)
+    try:
+        _write(data, output)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
+    err.print(f"export written to {output}", markup=False, highlight=False)
+
+
 def _register_elsewhere_defined() -> None:
     """Commands whose signature lives beside their code (imported light: no models, no devices)."""
     from pica.classify import classify_command

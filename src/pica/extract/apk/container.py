@@ -70,7 +70,9 @@ class ApkFile:
     sha256: str
     size: int
     zip: zipfile.ZipFile
-    budget: InflateBudget = field(default_factory=lambda: InflateBudget(_limits.current().inflate_budget))
+    budget: InflateBudget = field(
+        default_factory=lambda: InflateBudget(_limits.current().inflate_budget)
+    )
 
     def names(self) -> list[str]:
         return self.zip.namelist()
@@ -193,9 +195,7 @@ def _check_local_headers(handle, infos: list[zipfile.ZipInfo], label: str, size:
             raise InputError(f"{label}: entry {info.filename!r} runs past the end of the file")
 
 
-def open_apk(
-    path: str | os.PathLike[str], budget: InflateBudget | None = None
-) -> ApkFile:
+def open_apk(path: str | os.PathLike[str], budget: InflateBudget | None = None) -> ApkFile:
     """Open and vet an APK. Raises InputError with a one-line reason for anything unsafe.
 
     ``budget``: the inflate budget of an enclosing archive, for nested archives to share."""
@@ -225,7 +225,9 @@ def open_apk(
     try:
         archive = zipfile.ZipFile(path)
     except NotImplementedError as exc:
-        raise InputError(f"{path.name} needs an unsupported zip feature: {_one_line(exc)}") from None
+        raise InputError(
+            f"{path.name} needs an unsupported zip feature: {_one_line(exc)}"
+        ) from None
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error) as exc:
         raise InputError(f"{path.name} is not a readable zip/APK: {_one_line(exc)}") from None
     try:

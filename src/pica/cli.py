@@ -461,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
         except cx.UsageError as exc:
             say(_usage_line(exc))
             return 2
-        except cx.Abort:
+        except typer.Abort:
             say("pica: interrupted")
             return 130
         except typer.Exit as exc:

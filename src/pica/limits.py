@@ -28,6 +28,7 @@ class Limits:
     max_entry_bytes: int = 512 * MIB  # one inflated archive entry
     max_apk_bytes: int = 4 * GIB  # the APK file itself
     max_entries: int = 200_000  # entries in one archive
+    max_declared_bytes: int = 8 * GIB  # all entries' declared sizes (most are never inflated)
     fetch_deadline: float = 30.0  # one policy URL: connect + headers + body, redirects included
     fetch_max_headers: int = 100  # response header lines
     fetch_max_header_bytes: int = 64 * KIB  # all response header lines together

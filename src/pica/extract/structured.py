@@ -49,8 +49,9 @@ def _loader(what: str, max_depth: int) -> type[yaml.SafeLoader]:
                 )
             if getattr(event, "anchor", None) is not None:
                 raise InputError(
-                    f"{what}: {_line(event.start_mark)}YAML anchors (&{event.anchor}) are not "
-                    "accepted"
+                    f"{what}: {_line(event.start_mark)}YAML anchors and aliases "
+                    f"(&{event.anchor}) are not accepted (an alias can expand a small file "
+                    "beyond memory)"
                 )
             nested = isinstance(event, CollectionStartEvent)
             if nested:
@@ -85,8 +86,9 @@ def load_yaml(text: str, what: str) -> Any:
     lim = limits.current()
     if len(text) > lim.max_structured_bytes:
         raise InputError(f"{what} is over {lim.max_structured_bytes:,} characters")
-    loader = _loader(what, lim.max_depth)(text)
+    loader = None
     try:
+        loader = _loader(what, lim.max_depth)(text)  # its reader already checks the characters
         return loader.get_single_data()
     except InputError:
         raise
@@ -101,7 +103,8 @@ def load_yaml(text: str, what: str) -> Any:
     except (ValueError, OverflowError, TypeError) as exc:
         raise InputError(f"{what}: cannot build a value ({_first_line(exc, 100)})") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_json(text: str, what: str, **kwargs: Any) -> Any:

@@ -264,10 +264,10 @@ def _vet(archive: zipfile.ZipFile, path: Path, size: int, lim: _limits.Limits) -
                 f"{path.name}: entry {info.filename!r} declares {info.file_size:,} bytes from "
                 f"{info.compress_size:,} compressed (ratio over {MAX_RATIO}:1): zip bomb"
             )
-    if total > lim.inflate_budget * 8:
+    if total > lim.max_declared_bytes:
         raise InputError(
             f"{path.name} declares {total:,} bytes inflated in all (limit "
-            f"{lim.inflate_budget * 8:,}, 8 times the inflate budget): zip bomb"
+            f"{lim.max_declared_bytes:,}, {_limits.Limits.env_name('max_declared_bytes')}): zip bomb"
         )
     with path.open("rb") as handle:
         _check_local_headers(handle, infos, path.name, size)

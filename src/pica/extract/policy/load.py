@@ -149,11 +149,11 @@ def _get_once(parts, host, port, deadline, seconds, max_bytes, lim):  # noqa: AN
     except (ValueError, http.client.InvalidURL) as exc:
         raise InputError(f"malformed {where}: {_first(exc)}") from None
     expired = threading.Event()
+    held: list[socket.socket] = []  # the connected socket (http.client drops conn.sock early)
 
     def expire() -> None:
         expired.set()
-        sock = conn.sock
-        if sock is not None:
+        for sock in held:
             try:  # the plain socket's shutdown, also under TLS: wakes a blocked read
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
             except OSError:
@@ -163,6 +163,12 @@ def _get_once(parts, host, port, deadline, seconds, max_bytes, lim):  # noqa: AN
     timer.daemon = True
     timer.start()
     try:
+        conn.connect()
+        if expired.is_set():
+            raise late
+        held.append(conn.sock)
+        if expired.is_set():  # the deadline fell between connect and now
+            raise late
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         conn.request(
             "GET",

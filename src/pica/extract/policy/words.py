@@ -236,9 +236,8 @@ def tokenizer():
     if _TOKENIZER is None:
         import jieba
 
-        from pica.extract.policy.lexicon import pi_matcher
-
         from pica import cache
+        from pica.extract.policy.lexicon import pi_matcher
 
         jieba.setLogLevel(logging.WARNING)
         tk = jieba.Tokenizer()

@@ -222,3 +222,31 @@ def test_fetch_deadline_bounds_a_trickling_server() -> None:
         stop.set()
         server.close()
         thread.join(timeout=5)
+
+
+def test_tls_to_a_server_that_is_not_tls_is_one_line() -> None:
+    """An https URL answered with a plain-text banner: the ssl error is one InputError line."""
+    from pica.extract.policy.load import fetch_url
+
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n" * 20)
+            conn.recv(65536)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(InputError) as caught:
+            fetch_url(
+                f"https://127.0.0.1:{server.getsockname()[1]}/p.html",
+                name=None,
+                max_bytes=1024**2,
+                timeout=5.0,
+            )
+    finally:
+        server.close()
+        thread.join(timeout=5)
+    assert "TLS" in str(caught.value) and "\n" not in str(caught.value)

@@ -88,7 +88,7 @@ def audit_case(files: dict[str, bytes], args: list[str]) -> str:
         for name, data in files.items():
             (out_dir / name).write_bytes(data)
         report = out_dir / "report.json"
-        full = [a if a not in files else str(out_dir / a) for a in args]
+        full = args[:1] + [a if a not in files else str(out_dir / a) for a in args[1:]]
         try:
             code, stderr = run_in_process([*full, "-q", "-o", str(report)], out_dir, report)
             return check_contract(code, stderr, out_dir, report, set(files))

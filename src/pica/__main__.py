@@ -1,3 +1,5 @@
-from pica.cli import app
+import sys
 
-app(prog_name="pica")
+from pica.cli import main
+
+sys.exit(main())

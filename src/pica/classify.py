@@ -14,6 +14,7 @@ before it there; a line without ``doc`` is read alone.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, BinaryIO
@@ -41,7 +42,7 @@ def read_sentences(stream: BinaryIO) -> list[tuple[str | None, str]]:
             line = line.removeprefix("\ufeff")
         try:
             obj = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise BadLine(f"line {number}: not JSON") from None
         if not isinstance(obj, dict):
             raise BadLine(f"line {number}: not a JSON object")
@@ -99,6 +100,13 @@ def classify_lines(sentences: list[tuple[str | None, str]]) -> list[dict[str, li
     return out
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def classify_command(
     file: Annotated[
         Path | None,
@@ -109,6 +117,9 @@ def classify_command(
     ] = None,
 ) -> None:
     """Topics, classes and PI types of policy sentences (JSON Lines in, JSON Lines out)."""
+    if file is not None and output is not None and _same_file(file, output):
+        print(f"pica: error: the output {output} would overwrite the input", file=sys.stderr)
+        raise typer.Exit(2)
     try:
         if file is None:
             sentences = read_sentences(sys.stdin.buffer)
@@ -124,7 +135,7 @@ def classify_command(
         raise typer.Exit(2) from None
     body = "".join(
         json.dumps(r, ensure_ascii=False) + "\n" for r in classify_lines(sentences)
-    ).encode("utf-8")
+    ).encode("utf-8", "backslashreplace")  # a lone surrogate in a sentence stays an escape
     if output is None:
         sys.stdout.buffer.write(body)
         sys.stdout.buffer.flush()

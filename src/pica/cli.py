@@ -124,6 +124,25 @@ def _write(data: bytes, out: Path) -> None:
         raise
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return False
+
+
+def refuse_overwrite(target: Path, inputs: object) -> None:
+    """Exit 2 when the report would land on one of the inputs (``-o app.apk`` replaced the APK
+    with its own report): checked before any work is done."""
+    for item in inputs if isinstance(inputs, list | tuple) else [inputs]:
+        if item is None or (isinstance(item, str) and "://" in item):
+            continue
+        if _same_file(Path(target), Path(os.fspath(item))):
+            _fail(f"the report {target} would overwrite the input {item}: choose another -o")
+
+
 def _summary(report: Report, out: Path) -> None:
     from pica.report import Verdict
 
@@ -172,6 +191,9 @@ def _audit_and_finish(
     from pica.errors import InputError
 
     chosen = _pick_format(fmt, output)
+    named = [v for v in inputs.values() if isinstance(v, str | Path)]
+    named += [p for v in inputs.values() if isinstance(v, list | tuple) for p in v]
+    refuse_overwrite(output or Path("pica-report" + SUFFIX[chosen]), named)
     try:
         with _progress(not quiet and err.is_terminal) as step:
             report = run_audit(progress=step, **inputs)  # type: ignore[arg-type]
@@ -265,6 +287,7 @@ def convert_camille_command(
     from pica.errors import InputError
     from pica.extract.trace.camille import convert_camille
 
+    refuse_overwrite(output, [source])
     try:
         convert_camille(source, output)
     except InputError as exc:
@@ -315,6 +338,9 @@ def diff_command(
     chosen = _pick_format(fmt, output)
     if chosen is Format.sarif:
         _fail("pica diff writes json, html or md")
+    refuse_overwrite(
+        output or Path("pica-diff" + SUFFIX[chosen]), [old_apk, new_apk, old_policy, new_policy]
+    )
     try:
         with _progress(not quiet and err.is_terminal) as step:
             report = run_diff(old_apk, new_apk, old_policy, new_policy, category, step)
@@ -548,5 +574,93 @@ def version() -> None:
     typer.echo(__version__)
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    sys.exit(app())
+def _click_exceptions():  # noqa: ANN202
+    """The exception module of the click typer runs on (typer >= 0.20 vendors its own)."""
+    try:
+        from typer._click import exceptions
+    except ImportError:  # pragma: no cover - typer on the public click
+        from click import exceptions
+    return exceptions
+
+
+def _usage_line(exc: Exception) -> str:
+    """A typer/click usage error as one line: ``pica: --format: 'pdf' is not one of html,
+    json, md, sarif`` instead of a five-line box."""
+    import re
+
+    param = getattr(exc, "param", None)
+    raw = exc.message if isinstance(exc, _click_exceptions().BadParameter) else ""
+    raw = raw or exc.format_message()  # type: ignore[attr-defined]
+    message = " ".join(str(raw).split())
+    message = re.sub(r"^Value error, ", "", message).rstrip(".")
+    listed = re.match(r"^(.*? is not one of )(.*)$", message)
+    if listed:
+        message = listed.group(1) + re.sub(r"'([^']*)'", r"\1", listed.group(2))
+    hint = None
+    if param is not None:
+        opts = [o for o in getattr(param, "opts", None) or [] if o.startswith("--")]
+        hint = opts[0] if opts else (getattr(param, "opts", None) or [param.name])[0]
+    return f"pica: {hint}: {message}" if hint else f"pica: error: {message}"
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    """SIGTERM/SIGHUP end pica as SIGINT does: by an exception, so that the report's temporary
+    file is removed on the way out (``_write``) and nothing half-written is left."""
+    raise SystemExit(128 + signum)
+
+
+def _install_signal_handlers() -> None:
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) in (signal.SIG_DFL, None):
+            signal.signal(sig, _on_signal)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The console entry point: limits from the environment, signals that clean up, and every
+    error — usage, bad input, memory — as one line on stderr with exit code 2."""
+    from pica import limits
+    from pica.errors import InputError
+
+    cx = _click_exceptions()
+
+    def say(line: str) -> None:
+        err.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    try:
+        chosen = limits.Limits.from_env()
+    except ValueError as exc:
+        say(f"pica: error: {exc}")
+        return 2
+    _install_signal_handlers()
+    no_args = getattr(cx, "NoArgsIsHelpError", ())
+    with limits.using(chosen):
+        try:
+            result = app(args=argv, prog_name="pica", standalone_mode=False)
+        except no_args as exc:  # type: ignore[misc]
+            exc.show()
+            return exc.exit_code
+        except cx.UsageError as exc:
+            say(_usage_line(exc))
+            return 2
+        except typer.Abort:
+            say("pica: interrupted")
+            return 130
+        except typer.Exit as exc:
+            return exc.exit_code
+        except cx.ClickException as exc:
+            say(f"pica: error: {' '.join(exc.format_message().split())}")
+            return exc.exit_code
+        except InputError as exc:
+            say(f"pica: error: {exc}")
+            return 2
+        except MemoryError:
+            say("pica: error: input too large to analyse within memory limits")
+            return 2
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:  # pragma: no cover - console entry point
+    sys.exit(main())

@@ -10,12 +10,12 @@ values non-empty strings (numbers are taken as written); anything else is refuse
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from pica import knowledge
 from pica.errors import InputError
+from pica.extract.structured import load_json
 
 MAX_BYTES = 64 * 1024
 MAX_VALUE = 256
@@ -29,17 +29,11 @@ def read_device_profile(path: str | os.PathLike[str]) -> dict[str, str]:
             raise InputError(f"device profile {name} is a directory")
         if p.stat().st_size > MAX_BYTES:
             raise InputError(f"device profile {name} is larger than {MAX_BYTES:,} bytes")
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = load_json(p.read_text(encoding="utf-8"), f"device profile {name}")
     except FileNotFoundError:
         raise InputError(f"device profile {name} not found") from None
     except UnicodeDecodeError:
         raise InputError(f"device profile {name} is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"device profile {name} is not JSON (line {exc.lineno}: {exc.msg})"
-        ) from None
-    except RecursionError:
-        raise InputError(f"device profile {name} is nested too deeply") from None
     except OSError as exc:
         raise InputError(f"cannot read device profile {name}: {exc.strerror or exc}") from None
     if not isinstance(data, dict):
@@ -57,5 +51,7 @@ def read_device_profile(path: str | os.PathLike[str]) -> dict[str, str]:
         text = str(value).strip()
         if not text or len(text) > MAX_VALUE:
             raise InputError(f"device profile {name}: the value of {key} is empty or too long")
+        if not text.isprintable() or any("\ud800" <= c <= "\udfff" for c in text):
+            raise InputError(f"device profile {name}: the value of {key} is not printable text")
         profile[key] = text
     return profile

@@ -264,3 +264,9 @@ def searched_text(searched: Any) -> str:
         f"Searched {searched.scope} of {searched.source} for {searched.what}{examples}"
         f"{applied}: none found."
     )
+
+
+def utf8(text: str) -> bytes:
+    """UTF-8 bytes of any Python string: a lone surrogate (say from a YAML escape in a note)
+    is written as its escape, ``\\udcff``, instead of failing the whole report."""
+    return text.encode("utf-8", "backslashreplace")

@@ -13,7 +13,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from pica.render._common import RenderError, plain
+from pica.render._common import RenderError, plain, utf8
 from pica.report import Report
 
 DIFF_SCHEMA_VERSION = "diff-1.0"
@@ -46,11 +46,11 @@ def diff_document(report: Report) -> dict[str, Any]:
 def render_diff(report: Report, fmt: str) -> bytes:
     document = diff_document(report)
     if fmt == "json":
-        return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        return utf8(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     if fmt == "md":
-        return _markdown(document).encode("utf-8")
+        return utf8(_markdown(document))
     if fmt == "html":
-        return _html(document).encode("utf-8")
+        return utf8(_html(document))
     raise RenderError(f"pica diff writes json, html or md, not {fmt!r}")
 
 

@@ -31,6 +31,7 @@ from pica.render._common import (
     sdk_id,
     searched_text,
     text,
+    utf8,
     verdict_counts,
 )
 from pica.report import Report, Verdict
@@ -657,4 +658,4 @@ def render_html(report: Report, catalog: Catalog | None = None) -> bytes:
         _FOOTER,
         "</main></body></html>\n",
     ]
-    return "\n".join(parts).encode("utf-8")
+    return utf8("\n".join(parts))

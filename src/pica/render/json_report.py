@@ -12,7 +12,15 @@ import json
 from importlib import resources
 from typing import Any
 
-from pica.render._common import Catalog, RenderError, categories, not_assessed, plain, rows
+from pica.render._common import (
+    Catalog,
+    RenderError,
+    categories,
+    not_assessed,
+    plain,
+    rows,
+    utf8,
+)
 from pica.report import Report
 
 SCHEMA_FILE = "report.schema.json"
@@ -114,4 +122,4 @@ def render_json(report: Report, catalog: Catalog | None = None) -> bytes:
         out = json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False, default=str)
     except ValueError as exc:  # NaN/Infinity somewhere in stats
         raise RenderError(f"report is not representable as strict JSON: {exc}") from exc
-    return (out + "\n").encode("utf-8")
+    return utf8(out + "\n")

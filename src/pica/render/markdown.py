@@ -29,6 +29,7 @@ from pica.render._common import (
     sdk_display_name,
     searched_text,
     text,
+    utf8,
     verdict_counts,
     verdict_label,
 )
@@ -392,4 +393,4 @@ def render_markdown(report: Report, catalog: Catalog | None = None) -> bytes:
         "texts are a working rendering, not an official translation.",
         "",
     ]
-    return "\n".join(lines).encode("utf-8")
+    return utf8("\n".join(lines))

@@ -36,6 +36,7 @@ from pica.render._common import (
     rows,
     searched_text,
     text,
+    utf8,
 )
 from pica.report import Cite, Report, Verdict
 
@@ -218,4 +219,4 @@ def render_sarif(report: Report, catalog: Catalog | None = None) -> bytes:
         )
     except ValueError as exc:
         raise RenderError(f"report is not representable as strict JSON: {exc}") from exc
-    return (out + "\n").encode("utf-8")
+    return utf8(out + "\n")

@@ -1,8 +1,14 @@
 """Opening an APK (a zip) as hostile input: bounded, never extracted to disk.
 
 Checks before any byte is inflated: zip signature, entry count, unsafe names (path traversal),
-declared sizes and compression ratios (zip bombs). Reads are capped at the declared size, which
-zipfile enforces, so an entry that lies about its size cannot inflate past the cap.
+declared sizes and compression ratios (zip bombs), every entry's local header against the
+central directory (the two must agree) and the span of its data (entries must not overlap:
+several entries quoting one compressed stream is how a small zip inflates to gigabytes).
+
+While inflating, one ``InflateBudget`` per APK counts the bytes actually produced, chunk by
+chunk, against ``Limits.inflate_budget``; an archive opened from inside this one (nested
+archives) shares the same budget. A limit hit is an ``InputError`` naming the limit, the entry
+and the environment variable that changes it.
 """
 
 from __future__ import annotations
@@ -10,19 +16,50 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import struct
 import zipfile
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from pica import limits as _limits
 from pica.errors import InputError
 
-MAX_APK_BYTES = 4 * 1024**3
-MAX_ENTRIES = 200_000
-MAX_ENTRY_BYTES = 512 * 1024**2  # one inflated entry we read (largest real dex files are ~60 MB)
-MAX_TOTAL_BYTES = 2 * 1024**3  # everything we inflate from one APK
 MAX_RATIO = 200  # deflate tops out near 1032:1; real dex/xml/arsc stay far below 200:1
 RATIO_FLOOR = 10 * 1024**2  # ratios only matter for entries larger than this
 DEX_NAME = re.compile(r"^classes\d*\.dex$")
+CHUNK = 1024**2  # inflate this much at a time, counting each chunk against the budget
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")  # local file header, 30 bytes
+_DATA_DESCRIPTOR = 0x08
+
+
+def _mib(n: int) -> str:
+    return f"{n / 1024**2:,.0f} MiB" if n >= 1024**2 else f"{n:,} bytes"
+
+
+@dataclass
+class InflateBudget:
+    """Bytes inflated so far from one APK (and any archive nested in it), against a limit."""
+
+    limit: int
+    used: int = 0
+
+    def charge(self, n: int, entry: str) -> None:
+        self.used += n
+        if self.used > self.limit:
+            raise InputError(
+                f"inflate budget of {_mib(self.limit)} per APK exhausted while inflating entry "
+                f"{entry!r} (set {_limits.Limits.env_name('inflate_budget')} to change it)"
+            )
+
+    def reserve(self, n: int, what: str) -> None:
+        """Refuse before inflating when ``n`` more declared bytes cannot fit the budget."""
+        if self.used + n > self.limit:
+            raise InputError(
+                f"{what} declare {n:,} bytes inflated, over the inflate budget of "
+                f"{_mib(self.limit)} per APK "
+                f"(set {_limits.Limits.env_name('inflate_budget')} to change it)"
+            )
 
 
 @dataclass(frozen=True)
@@ -33,6 +70,9 @@ class ApkFile:
     sha256: str
     size: int
     zip: zipfile.ZipFile
+    budget: InflateBudget = field(
+        default_factory=lambda: InflateBudget(_limits.current().inflate_budget)
+    )
 
     def names(self) -> list[str]:
         return self.zip.namelist()
@@ -44,26 +84,50 @@ class ApkFile:
             return False
         return True
 
-    def read(self, name: str, limit: int = MAX_ENTRY_BYTES) -> bytes:
-        """Inflate one entry, refusing entries that declare more than ``limit`` bytes."""
+    def declared_size(self, name: str) -> int:
+        return self.zip.getinfo(name).file_size
+
+    def read(self, name: str, limit: int | None = None, *, head: int | None = None) -> bytes:
+        """Inflate one entry in chunks, each counted against the APK's budget; refuse entries
+        that declare or inflate more than ``limit`` bytes. ``head``: only the first bytes."""
+        limit = _limits.current().max_entry_bytes if limit is None else limit
         info = self.zip.getinfo(name)
         if info.file_size > limit:
             raise InputError(
                 f"APK entry {name!r} declares {info.file_size:,} bytes inflated "
-                f"(limit {limit:,}): refusing a possible zip bomb"
+                f"(entry limit {limit:,}, {_limits.Limits.env_name('max_entry_bytes')}): "
+                "refusing a possible zip bomb"
             )
+        want = limit + 1 if head is None else min(head, limit + 1)
+        out = bytearray()
         try:
             with self.zip.open(info) as handle:
-                data = handle.read(limit + 1)
+                while len(out) < want:
+                    chunk = handle.read(min(CHUNK, want - len(out)))
+                    if not chunk:
+                        break
+                    self.budget.charge(len(chunk), name)
+                    out += chunk
+        except InputError:
+            raise
+        except MemoryError:
+            raise InputError(
+                f"APK entry {name!r}: out of memory while inflating (memory limit reached)"
+            ) from None
+        except zlib.error as exc:
+            if "-4" in str(exc) or "memory" in str(exc).lower():
+                raise InputError(
+                    f"APK entry {name!r}: zlib ran out of memory while inflating "
+                    "(memory limit reached)"
+                ) from None
+            raise InputError(f"APK entry {name!r} cannot be inflated: {exc}") from None
         except zipfile.BadZipFile as exc:
-            raise InputError(f"APK entry {name!r} is corrupt: {exc}") from exc
-        except (OSError, EOFError, ValueError, NotImplementedError) as exc:
-            raise InputError(f"APK entry {name!r} cannot be read: {exc}") from exc
-        except Exception as exc:  # zlib.error and friends
-            raise InputError(f"APK entry {name!r} cannot be inflated: {exc}") from exc
-        if len(data) > limit:
+            raise InputError(f"APK entry {name!r} is corrupt: {_one_line(exc)}") from None
+        except (OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
+            raise InputError(f"APK entry {name!r} cannot be read: {_one_line(exc)}") from None
+        if head is None and len(out) > limit:
             raise InputError(f"APK entry {name!r} inflates past {limit:,} bytes: zip bomb")
-        return data
+        return bytes(out)
 
     def dex_names(self) -> list[str]:
         """classes.dex, classes2.dex, … in the order the runtime loads them."""
@@ -74,6 +138,11 @@ class ApkFile:
         self.zip.close()
 
 
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]
+
+
 def _unsafe_name(name: str) -> bool:
     if "\x00" in name or name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
         return True
@@ -81,8 +150,56 @@ def _unsafe_name(name: str) -> bool:
     return ".." in parts
 
 
-def open_apk(path: str | os.PathLike[str]) -> ApkFile:
-    """Open and vet an APK. Raises InputError with a one-line reason for anything unsafe."""
+def _check_local_headers(handle, infos: list[zipfile.ZipInfo], label: str, size: int) -> None:
+    """Each entry's local header must agree with the central directory, and no entry's data may
+    overlap another's (overlapping entries quote one compressed stream many times)."""
+    prev_end, prev_name = 0, None
+    for info in sorted(infos, key=lambda i: i.header_offset):
+        start = info.header_offset
+        if start < prev_end:
+            raise InputError(
+                f"{label}: entries {prev_name!r} and {info.filename!r} overlap "
+                "(one compressed stream quoted twice): zip bomb"
+            )
+        handle.seek(start)
+        raw = handle.read(_LOCAL.size)
+        if len(raw) < _LOCAL.size:
+            raise InputError(f"{label}: entry {info.filename!r} has no local header (truncated)")
+        sig, _ver, flags, method, _t, _d, crc, csize, usize, nlen, xlen = _LOCAL.unpack(raw)
+        if sig != b"PK\x03\x04":
+            raise InputError(f"{label}: entry {info.filename!r} has no local header signature")
+        name = handle.read(nlen)
+        central_name = info.orig_filename.encode(
+            "utf-8" if info.flag_bits & 0x800 else "cp437", "surrogateescape"
+        )
+        disagree = []
+        if name != central_name:
+            disagree.append("name")
+        if method != info.compress_type:
+            disagree.append("compression method")
+        if not flags & _DATA_DESCRIPTOR:
+            if crc != info.CRC:
+                disagree.append("CRC")
+            if csize != 0xFFFFFFFF and csize != info.compress_size:
+                disagree.append("compressed size")
+            if usize != 0xFFFFFFFF and usize != info.file_size:
+                disagree.append("size")
+        if disagree:
+            raise InputError(
+                f"{label}: entry {info.filename!r}: local header and central directory "
+                f"disagree on {', '.join(disagree)}"
+            )
+        prev_end = start + _LOCAL.size + nlen + xlen + info.compress_size
+        prev_name = info.filename
+        if prev_end > size:
+            raise InputError(f"{label}: entry {info.filename!r} runs past the end of the file")
+
+
+def open_apk(path: str | os.PathLike[str], budget: InflateBudget | None = None) -> ApkFile:
+    """Open and vet an APK. Raises InputError with a one-line reason for anything unsafe.
+
+    ``budget``: the inflate budget of an enclosing archive, for nested archives to share."""
+    lim = _limits.current()
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -90,47 +207,71 @@ def open_apk(path: str | os.PathLike[str]) -> ApkFile:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if not path.is_file():
         raise InputError(f"{path} is not a regular file")
-    if size > MAX_APK_BYTES:
-        raise InputError(f"{path.name} is {size:,} bytes, over the {MAX_APK_BYTES:,}-byte limit")
-    with path.open("rb") as handle:
-        head = handle.read(4)
-        if head[:2] != b"PK":
-            raise InputError(f"{path.name} is not an APK: no zip signature at the start")
-        digest = hashlib.sha256(head)
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+    if size > lim.max_apk_bytes:
+        raise InputError(
+            f"{path.name} is {size:,} bytes, over the {lim.max_apk_bytes:,}-byte limit "
+            f"({_limits.Limits.env_name('max_apk_bytes')})"
+        )
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4)
+            if head[:2] != b"PK":
+                raise InputError(f"{path.name} is not an APK: no zip signature at the start")
+            digest = hashlib.sha256(head)
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError as exc:
+        raise InputError(f"cannot read {path.name}: {exc.strerror or exc}") from None
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
-        raise InputError(f"{path.name} is not a readable zip/APK: {exc}") from exc
-    except (OSError, ValueError, EOFError) as exc:
-        raise InputError(f"{path.name} is not a readable zip/APK: {exc}") from exc
-    infos = archive.infolist()
-    if len(infos) > MAX_ENTRIES:
+    except NotImplementedError as exc:
+        raise InputError(
+            f"{path.name} needs an unsupported zip feature: {_one_line(exc)}"
+        ) from None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error) as exc:
+        raise InputError(f"{path.name} is not a readable zip/APK: {_one_line(exc)}") from None
+    try:
+        _vet(archive, path, size, lim)
+    except BaseException:
         archive.close()
-        raise InputError(f"{path.name} has {len(infos):,} entries (limit {MAX_ENTRIES:,})")
+        raise
+    apk = ApkFile(
+        path=path,
+        sha256=digest.hexdigest(),
+        size=size,
+        zip=archive,
+        budget=budget or InflateBudget(lim.inflate_budget),
+    )
+    return apk
+
+
+def _vet(archive: zipfile.ZipFile, path: Path, size: int, lim: _limits.Limits) -> None:
+    infos = archive.infolist()
+    if len(infos) > lim.max_entries:
+        raise InputError(
+            f"{path.name} has {len(infos):,} entries (limit {lim.max_entries:,}, "
+            f"{_limits.Limits.env_name('max_entries')})"
+        )
     total = 0
     for info in infos:
         if _unsafe_name(info.filename):
-            archive.close()
             raise InputError(
                 f"{path.name} has an unsafe entry name {info.filename!r} (path traversal)"
             )
         total += info.file_size
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            archive.close()
             raise InputError(
                 f"{path.name}: entry {info.filename!r} declares {info.file_size:,} bytes from "
                 f"{info.compress_size:,} compressed (ratio over {MAX_RATIO}:1): zip bomb"
             )
-    if total > MAX_TOTAL_BYTES * 4:
-        archive.close()
+    if total > lim.max_declared_bytes:
         raise InputError(
             f"{path.name} declares {total:,} bytes inflated in all (limit "
-            f"{MAX_TOTAL_BYTES * 4:,}): zip bomb"
+            f"{lim.max_declared_bytes:,}, {_limits.Limits.env_name('max_declared_bytes')}): zip bomb"
         )
-    apk = ApkFile(path=path, sha256=digest.hexdigest(), size=size, zip=archive)
-    if not apk.has("AndroidManifest.xml"):
-        archive.close()
-        raise InputError(f"{path.name} is not an APK: it has no AndroidManifest.xml")
-    return apk
+    with path.open("rb") as handle:
+        _check_local_headers(handle, infos, path.name, size)
+    try:
+        archive.getinfo("AndroidManifest.xml")
+    except KeyError:
+        raise InputError(f"{path.name} is not an APK: it has no AndroidManifest.xml") from None

@@ -632,6 +632,10 @@ class DexFile:
         """
         start, count = self.sections[0x2000]
         end = min(self._section_end(0x2000), len(self.data))
+        # A valid file encodes each class, field and method once, in at most 5 bytes per
+        # number: decode no more than that (a hostile map may claim the whole file).
+        most = 5 * (4 * self._class_defs_size + 2 * self._field_ids_size + 3 * self.method_id_count)
+        end = min(end, start + most)
         raw = np.frombuffer(self.data, dtype=np.uint8, count=max(end - start, 0), offset=start)
         last = np.flatnonzero(raw < 0x80)  # the last byte of every uleb128
         if not len(last):
@@ -758,10 +762,7 @@ class DexFile:
         count = (end - start) // 2
         if count < 2:
             return []
-        units = np.frombuffer(self.data, dtype="<u2", count=count, offset=start)
-        opcodes = (units[:-1] & 0xFF).astype(np.intp)
-        following = units[1:].astype(np.intp)
-        hit = np.zeros(count - 1, dtype=bool)
+        tables = []
         for ops, indexes in wanted.items():
             narrow = [i for i in indexes if i <= 0xFFFF]
             if not narrow or not ops:
@@ -770,8 +771,20 @@ class DexFile:
             op_table[list(ops)] = True
             index_table = np.zeros(0x10000, dtype=bool)
             index_table[narrow] = True
-            hit |= op_table[opcodes] & index_table[following]
-        return [start + 2 * int(k) for k in np.flatnonzero(hit)]
+            tables.append((op_table, index_table))
+        units = np.frombuffer(self.data, dtype="<u2", count=count, offset=start)
+        found: list[int] = []
+        # In windows of _SCAN_UNITS code units: the temporaries stay a few MB whatever the DEX
+        # size (per-unit index arrays over a 500 MB DEX would take gigabytes).
+        for lo in range(0, count - 1, _SCAN_UNITS):
+            hi = min(lo + _SCAN_UNITS, count - 1)
+            opcodes = units[lo:hi] & 0xFF  # uint16: valid indexes for the 256-entry table
+            following = units[lo + 1 : hi + 1]
+            hit = np.zeros(hi - lo, dtype=bool)
+            for op_table, index_table in tables:
+                hit |= op_table[opcodes] & index_table[following]
+            found.extend((start + 2 * (lo + np.flatnonzero(hit))).tolist())
+        return found
 
     @cached_property
     def ref_units(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -849,6 +862,7 @@ class DexFile:
         return result
 
 
+_SCAN_UNITS = 1 << 22  # 4 Mi code units (8 MB of code) per window of the candidate scan
 _URL = re.compile(rb"https?://[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]{4,2048}")
 _ULEB = re.compile(rb"[\x80-\xff]{0,4}[\x00-\x7f]")
 

@@ -14,11 +14,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import yaml
-
 from pica import knowledge
 from pica.errors import InputError
 from pica.evidence import ChecklistAnswer
+from pica.extract.structured import load_yaml
 
 MAX_BYTES = 1024 * 1024
 RESULTS = ("pass", "fail", "not_applicable")
@@ -27,16 +26,21 @@ RESULTS = ("pass", "fail", "not_applicable")
 def extract(path: str | os.PathLike[str]) -> tuple[ChecklistAnswer, ...]:
     """Read a checklist file into answers, validating every id and result."""
     path = Path(path)
+    what = f"checklist {path.name}"
     try:
+        if path.is_dir():
+            raise InputError(f"{what} is a directory, not a file")
         size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(f"{what} is {size:,} bytes (limit {MAX_BYTES:,})")
+        raw = path.read_bytes()[: MAX_BYTES + 1]
     except OSError as exc:
-        raise InputError(f"cannot read checklist {path}: {exc.strerror or exc}") from exc
-    if size > MAX_BYTES:
-        raise InputError(f"checklist {path.name} is {size:,} bytes (limit {MAX_BYTES:,})")
+        raise InputError(f"cannot read checklist {path}: {exc.strerror or exc}") from None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError(f"checklist {path.name} is not valid UTF-8 YAML/JSON: {exc}") from exc
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{what} is not UTF-8 (byte {exc.start:,})") from None
+    data = load_yaml(text, what)
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, dict):
         raise InputError(f"checklist {path.name} needs a mapping 'items: {{item id: answer}}'")

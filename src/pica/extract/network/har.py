@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import os
 import urllib.parse
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from pica.extract.network._common import (
     clean_host,
     url_parts,
 )
+from pica.extract.structured import load_json
 
 
 def read_har(
@@ -56,14 +56,7 @@ def read_har(
     except UnicodeDecodeError as exc:
         raise InputError(f"HAR {name} is not UTF-8 (byte {exc.start:,})") from exc
     del raw
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"HAR {name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from exc
-    except RecursionError as exc:
-        raise InputError(f"HAR {name} is nested too deeply to be a HAR") from exc
+    data = load_json(text, f"HAR {name}")
     del text
     log = data.get("log") if isinstance(data, dict) else None
     entries = log.get("entries") if isinstance(log, dict) else None

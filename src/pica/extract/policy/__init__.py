@@ -32,8 +32,8 @@ def extract(
     source: str | os.PathLike[str] | bytes,
     *,
     name: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    timeout: float = 15.0,
+    max_bytes: int | None = None,
+    timeout: float | None = None,
 ) -> PolicyEvidence:
     """Read a policy from a file path, raw bytes or an http(s) URL. Raises ``InputError``."""
     raw = read_source(source, name=name, max_bytes=max_bytes, timeout=timeout)

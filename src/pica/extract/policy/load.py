@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pica import limits
 from pica.errors import InputError
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-DEFAULT_TIMEOUT = 15.0
+DEFAULT_MAX_BYTES = limits.Limits().max_policy_bytes
 MAX_REDIRECTS = 5
 
 
@@ -32,9 +32,13 @@ def read_source(
     source: str | os.PathLike[str] | bytes,
     *,
     name: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    timeout: float = DEFAULT_TIMEOUT,
+    max_bytes: int | None = None,
+    timeout: float | None = None,
 ) -> RawInput:
+    """The bytes of a policy; ``max_bytes`` and the fetch deadline (``timeout``) default to
+    the limits in force (``pica.limits``)."""
+    if max_bytes is None:
+        max_bytes = limits.current().max_policy_bytes
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
         if len(data) > max_bytes:
@@ -64,52 +68,174 @@ def read_source(
     return RawInput(data, str(path), name or path.name, path.suffix.lower())
 
 
+def _short(url: str) -> str:
+    """A URL as messages quote it: one line, at most 120 characters."""
+    text = "".join(c if c.isprintable() else "?" for c in url)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
 def fetch_url(
-    url: str, *, name: str | None, max_bytes: int, timeout: float = DEFAULT_TIMEOUT
+    url: str, *, name: str | None, max_bytes: int, timeout: float | None = None
 ) -> RawInput:
-    # imported here, as only a URL needs them: urllib.request brings http.client and ssl
-    # (~7 ms of every process's start-up otherwise)
-    import urllib.error
+    """GET an http(s) URL within one overall deadline (connect, headers and body of every hop,
+    redirects included; ``timeout`` overrides ``Limits.fetch_deadline``), bounded headers and
+    body, redirects only to http(s). Every failure is one ``InputError`` line."""
+    import time
     import urllib.parse
-    import urllib.request
 
-    class _SafeRedirect(urllib.request.HTTPRedirectHandler):
-        max_redirections = MAX_REDIRECTS
-
-        def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D401
-            scheme = urllib.parse.urlsplit(newurl).scheme.lower()
-            if scheme not in ("http", "https"):
-                raise InputError(f"policy URL redirects to a non-http(s) location ({scheme}:)")
-            return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise InputError(f"only http(s) policy URLs are fetched, not {parts.scheme}:")
-    opener = urllib.request.build_opener(_SafeRedirect())
-    req = urllib.request.Request(
-        url, headers={"User-Agent": "pica-policy-fetch/0.1", "Accept": "text/html,*/*;q=0.5"}
-    )
-    try:
-        with opener.open(req, timeout=timeout) as resp:
-            length = resp.headers.get("Content-Length")
-            if length and length.isdigit() and int(length) > max_bytes:
+    lim = limits.current()
+    seconds = lim.fetch_deadline if timeout is None else timeout
+    deadline = time.monotonic() + seconds
+    current = url
+    for _hop in range(MAX_REDIRECTS + 1):
+        try:
+            parts = urllib.parse.urlsplit(current)
+            host, port = parts.hostname, parts.port
+        except ValueError as exc:
+            raise InputError(f"malformed policy URL {_short(current)}: {exc}") from None
+        if parts.scheme.lower() not in ("http", "https"):
+            raise InputError(f"only http(s) policy URLs are fetched, not {parts.scheme}:")
+        if not host:
+            raise InputError(f"malformed policy URL {_short(current)}: no host")
+        status, headers, data = _get_once(parts, host, port, deadline, seconds, max_bytes, lim)
+        if status in (301, 302, 303, 307, 308):
+            location = headers.get("Location", "")
+            if not location:
                 raise InputError(
-                    f"policy URL body is {length} bytes, over the {max_bytes}-byte limit"
+                    f"policy URL {_short(current)} returned HTTP {status} and no Location"
                 )
-            data = resp.read(max_bytes + 1)
-            ctype = resp.headers.get("Content-Type", "")
-            final = resp.geturl()
+            target = urllib.parse.urljoin(current, location.strip())
+            scheme = urllib.parse.urlsplit(target).scheme.lower()
+            if scheme not in ("http", "https"):
+                raise InputError(
+                    f"policy URL {_short(current)} redirects to {_short(target)}: "
+                    "only redirects to http(s) are followed"
+                )
+            current = target
+            continue
+        if not 200 <= status < 300:
+            raise InputError(f"policy URL {_short(current)} returned HTTP {status}")
+        path = urllib.parse.urlsplit(current).path
+        ctype = headers.get("Content-Type", "")
+        return RawInput(data, url, name or url, Path(path).suffix.lower(), ctype)
+    raise InputError(f"policy URL {_short(url)} redirects more than {MAX_REDIRECTS} times")
+
+
+def _get_once(parts, host, port, deadline, seconds, max_bytes, lim):  # noqa: ANN001, ANN202
+    """One GET under a watchdog that shuts the socket at the deadline (a server trickling a
+    byte a second passes any per-read timeout; it cannot pass this)."""
+    # imported here, as only a URL needs them (~7 ms of every process's start-up otherwise)
+    import http.client
+    import socket
+    import ssl
+    import threading
+    import time
+
+    where = f"policy URL {_short(parts.geturl())}"
+    late = InputError(
+        f"{where} did not answer within the {seconds:g} s fetch deadline "
+        f"({limits.Limits.env_name('fetch_deadline')})"
+    )
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise late
+    try:
+        if parts.scheme.lower() == "https":
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                host, port, timeout=remaining, context=ssl.create_default_context()
+            )
+        else:
+            conn = http.client.HTTPConnection(host, port, timeout=remaining)
+    except (ValueError, http.client.InvalidURL) as exc:
+        raise InputError(f"malformed {where}: {_first(exc)}") from None
+    expired = threading.Event()
+    held: list[socket.socket] = []  # the connected socket (http.client drops conn.sock early)
+
+    def expire() -> None:
+        expired.set()
+        for sock in held:
+            try:  # the plain socket's shutdown, also under TLS: wakes a blocked read
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    timer = threading.Timer(remaining, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        conn.connect()
+        if expired.is_set():
+            raise late
+        held.append(conn.sock)
+        if expired.is_set():  # the deadline fell between connect and now
+            raise late
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        conn.request(
+            "GET",
+            target,
+            headers={"User-Agent": "pica-policy-fetch/0.1", "Accept": "text/html,*/*;q=0.5"},
+        )
+        resp = conn.getresponse()
+        items = resp.msg.items()
+        if len(items) > lim.fetch_max_headers:
+            raise InputError(
+                f"{where} sent {len(items):,} header lines (limit {lim.fetch_max_headers}, "
+                f"{limits.Limits.env_name('fetch_max_headers')})"
+            )
+        size = sum(len(k) + len(v) + 4 for k, v in items)
+        if size > lim.fetch_max_header_bytes:
+            raise InputError(
+                f"{where} sent {size:,} bytes of headers (limit {lim.fetch_max_header_bytes:,}, "
+                f"{limits.Limits.env_name('fetch_max_header_bytes')})"
+            )
+        headers = {k.title(): v for k, v in items}
+        if resp.status in (301, 302, 303, 307, 308):
+            return resp.status, headers, b""
+        length = headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > max_bytes:
+            raise InputError(f"{where} body is {length} bytes, over the {max_bytes:,}-byte limit")
+        body = bytearray()
+        while len(body) <= max_bytes:
+            chunk = resp.read1(65536)
+            if not chunk:
+                break
+            body += chunk
+        if len(body) > max_bytes:
+            raise InputError(f"{where} body is over the {max_bytes:,}-byte limit")
+        if expired.is_set():
+            raise late
+        return resp.status, headers, bytes(body)
     except InputError:
         raise
-    except urllib.error.HTTPError as exc:
-        raise InputError(f"policy URL returned HTTP {exc.code}") from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise InputError(f"cannot fetch policy URL: {str(reason).splitlines()[0][:200]}") from None
-    if len(data) > max_bytes:
-        raise InputError(f"policy URL body is over the {max_bytes}-byte limit")
-    path = urllib.parse.urlsplit(final).path
-    return RawInput(data, url, name or url, Path(path).suffix.lower(), ctype)
+    except http.client.HTTPException as exc:
+        if expired.is_set():
+            raise late from None
+        text = _first(exc)
+        if "more than" in text and "headers" in text:
+            raise InputError(f"{where} sent more header lines than the limit ({text})") from None
+        raise InputError(
+            f"{where} sent a malformed HTTP response ({type(exc).__name__}: {text})"
+        ) from None
+    except ssl.SSLError as exc:
+        raise InputError(f"{where}: TLS failed ({_first(exc)})") from None
+    except ssl.CertificateError as exc:
+        raise InputError(f"{where}: TLS certificate refused ({_first(exc)})") from None
+    except TimeoutError:
+        raise late from None
+    except OSError as exc:
+        if expired.is_set():
+            raise late from None
+        raise InputError(f"cannot fetch {where}: {_first(exc.strerror or exc)}") from None
+    except (ValueError, UnicodeError) as exc:  # a host IDNA cannot encode, a bad header value
+        raise InputError(f"cannot fetch {where}: {_first(exc)}") from None
+    finally:
+        timer.cancel()
+        conn.close()
+
+
+def _first(text: object) -> str:
+    lines = str(text).strip().splitlines()
+    return (lines[0] if lines else type(text).__name__)[:200]
 
 
 def sniff_kind(raw: RawInput) -> str:

@@ -26,6 +26,7 @@ against jieba).
 from __future__ import annotations
 
 import logging
+import os
 from math import log
 from typing import NamedTuple
 
@@ -235,10 +236,23 @@ def tokenizer():
     if _TOKENIZER is None:
         import jieba
 
+        from pica import cache
         from pica.extract.policy.lexicon import pi_matcher
 
         jieba.setLogLevel(logging.WARNING)
         tk = jieba.Tokenizer()
+        # jieba keeps its own 9 MB dictionary cache in the system temp directory unless told:
+        # it goes to pica's user cache instead (nothing is written outside the report and that
+        # cache); without a writable cache jieba's failure to save is silenced, not printed.
+        folder = cache.directory()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            writable = os.access(folder, os.W_OK)
+        except OSError:
+            writable = False
+        tk.tmp_dir = str(folder)
+        if not writable:
+            jieba.setLogLevel(logging.CRITICAL + 1)
         for term in pi_matcher().ids:
             if not term.isascii():
                 tk.add_word(term, freq=2000)

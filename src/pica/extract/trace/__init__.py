@@ -32,6 +32,7 @@ from pica.evidence.runtime import (
     Trace,
     UiEvent,
 )
+from pica.extract.structured import check_depth
 from pica.extract.trace._check import FORMAT_VERSION, KINDS, check_event
 from pica.extract.trace.uiautomator import (
     MAX_DUMP_BYTES,
@@ -225,7 +226,12 @@ class _Reader:
                 continue
             except (ValueError, RecursionError) as exc:
                 reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-                self.warn(number, f"not valid JSON ({reason[:80]}), skipped")
+                self.warn(number, f"not valid JSON ({reason.splitlines()[0][:80]}), skipped")
+                continue
+            try:
+                check_depth(obj, f"line {number}")
+            except InputError as exc:
+                self.warn(number, f"{exc}, skipped")
                 continue
             if problem := check_event(obj):
                 self.warn(number, f"{problem}, skipped")

@@ -236,3 +236,39 @@ def test_an_apps_versions_and_what_changed(tmp_path: Path) -> None:
     assert 'id="diff"' in page
     for change in changes["verdicts"]:
         assert f"<td>{change['item_id']}</td><td>{change['old']}</td>" in page
+
+
+def test_pica_serve_serves_and_a_bad_database_is_one_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from webserver import _free_port
+
+    pica = [sys.executable, "-m", "pica"]
+    bad = subprocess.run(
+        [*pica, "serve", "--db", "nosuchdb://x"], capture_output=True, text=True, timeout=120
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.strip().startswith("pica: error: cannot open the database")
+    assert len(bad.stderr.strip().splitlines()) == 1
+
+    port = _free_port()
+    db = f"sqlite:///{tmp_path / 'pica.db'}"
+    args = ["serve", "--port", str(port), "--db", db, "--upload-dir", str(tmp_path / "up")]
+    env = {**os.environ, "PICA_API_KEY": "k"}
+    proc = subprocess.Popen([*pica, *args], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):
+            try:
+                home = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read()
+                time.sleep(0.1)
+        assert home.status_code == 200 and 'name="api_key"' in home.text
+        assert _post(f"http://127.0.0.1:{port}", BANK).status_code == 401
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

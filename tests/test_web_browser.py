@@ -38,9 +38,9 @@ PAYLOADS = (
 )
 
 
-def _shot(page, tmp_path: Path, name: str) -> Path:
+def _shot(page, tmp_path: Path, name: str, full_page: bool = True) -> Path:
     target = tmp_path / name
-    page.screenshot(path=str(target), full_page=True)
+    page.screenshot(path=str(target), full_page=full_page)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(target, ARTIFACTS / name)
     return target
@@ -88,6 +88,8 @@ def test_upload_scan_report_and_dashboard(chromium, tmp_path: Path) -> None:
         assert "Google Play services" in sdks.inner_text()
         assert page.evaluate("getComputedStyle(document.querySelector('.badge')).borderRadius")
         report_png = _shot(page, tmp_path, "web-report.png")
+        page.evaluate("window.scrollTo(0, 0)")
+        _shot(page, tmp_path, "web-report-summary.png", full_page=False)  # docs/web-report.png
 
         page.goto(base + "/apps?sdk=google_play_services")
         assert "io.appium.settings" in page.inner_text("#apps")

@@ -138,12 +138,15 @@ def _keyed(doc: dict[str, Any], section: str) -> dict[str, str]:
         }
     if section == "sdks":
         return {s["id"]: f"{s.get('name')} ({s.get('vendor')})" for s in doc.get("sdks", [])}
-    names = {s["id"]: s.get("name") for s in doc.get("sdks", [])}
-    return {
-        f"{pi} @ {party}": f"{pi} reached by {names.get(party, party)}: {(paths or [''])[0]}"
-        for party, types in (doc.get("pi_by_party") or {}).items()
-        for pi, paths in types.items()
-    }
+    # the report names a party by its SDK's name, "app" or "unattributed"; pica diff keys it by
+    # the SDK's id and counts code no SDK claims as the app's: the same here
+    ids = {s.get("name"): s["id"] for s in doc.get("sdks", [])}
+    out: dict[str, str] = {}
+    for party, types in (doc.get("pi_by_party") or {}).items():
+        key = ids.get(party) or ("app" if party == "unattributed" else party)
+        for pi, paths in types.items():
+            out.setdefault(f"{pi} @ {key}", f"{pi} reached by {party}: {(paths or [''])[0]}")
+    return out
 
 
 def compare_documents(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

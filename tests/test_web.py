@@ -56,6 +56,12 @@ def test_a_scan_round_trip_report_apps_and_xlsx(db_url: str, tmp_path: Path) -> 
         assert "google_play_services" in {s["id"] for s in report["sdks"]}
 
         assert _post(base, SETTINGS, policy=POLICY).json() == {"id": scan_id}  # resumed
+        folders = [p for p in (tmp_path / "uploads").iterdir()]
+        assert len(folders) == 1  # the second copy was not kept
+        assert sorted(p.name for p in folders[0].iterdir()) == [
+            "policy-C107228073-1.0.0.html",
+            "settings_apk-debug.apk",
+        ]
 
         apps = httpx.get(f"{base}/api/apps").json()
         assert [a["package"] for a in apps] == ["io.appium.settings"]
@@ -149,8 +155,13 @@ def test_a_non_apk_and_bad_arguments_are_400_and_leave_no_scan(tmp_path: Path) -
         assert answer.status_code == 400 and "unknown category" in answer.json()["detail"]
         answer = _post(base, BANK, policy_url="file:///etc/passwd")
         assert answer.status_code == 400 and "http" in answer.json()["detail"]
+        for url in ("http://127.0.0.1:1/policy.html", "http://localhost/p", "http://[::1]/p"):
+            answer = _post(base, BANK, policy_url=url)
+            assert answer.status_code == 400 and "not a public address" in answer.json()["detail"]
         answer = _post(base, BANK, policy_url="https://example.org/p", policy_text="政策")
         assert answer.status_code == 400 and "one policy" in answer.json()["detail"]
+        answer = _post(base, BANK, policy=tmp_path / "notes.apk")
+        assert answer.status_code == 400 and "the policy must be one of" in answer.json()["detail"]
         assert httpx.get(f"{base}/api/scans/999").status_code == 404
         page = httpx.post(
             f"{base}/scans", files={"apk": ("x.apk", b"nope")}, headers={"Accept": "text/html"}
@@ -158,6 +169,7 @@ def test_a_non_apk_and_bad_arguments_are_400_and_leave_no_scan(tmp_path: Path) -
         assert page.status_code == 400 and "not a zip archive" in page.text
     with Store(db) as store:
         assert store.scans() == []
+    assert not _files(tmp_path / "uploads")  # a refused upload leaves nothing behind
 
 
 def test_write_endpoints_need_the_api_key_when_one_is_set(tmp_path, monkeypatch) -> None:

@@ -118,3 +118,26 @@ def apk_problem(path: Path) -> str | None:
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         return f"not an APK: {exc}"
     return None
+
+
+def url_problem(url: str) -> str | None:
+    """Why the server should not fetch this policy URL, or None. Only http(s), and only a host
+    whose every address is public: a web upload must not make the server read its own network
+    (the policy's sentences are quoted in the report). Redirects are followed by the fetcher
+    and not re-checked here, so a public host that redirects inward is not caught."""
+    import ipaddress
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return "the policy URL must start with http:// or https:// and name a host"
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        return f"cannot resolve the policy URL's host: {exc}"
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global:
+            return f"the policy URL's host is not a public address ({address})"
+    return None

@@ -284,3 +284,21 @@ def test_pica_serve_serves_and_a_bad_database_is_one_line(tmp_path: Path) -> Non
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_scan_running_elsewhere_or_interrupted_says_so(tmp_path: Path) -> None:
+    """A ``running`` scan this server did not start (a pica batch's, or one a restart cut
+    short) keeps refreshing but says it is not running here; an upload of it resumes it."""
+    db = f"sqlite:///{tmp_path / 'pica.db'}"
+    with Store(db) as store:
+        from pica.batch import Input, claim
+
+        scan_id, finished = claim(store, Input(str(BANK)))
+    assert not finished
+    with serve(create_app(db, upload_dir=tmp_path / "uploads")) as base:
+        page = httpx.get(f"{base}/scans/{scan_id}").text
+        assert 'http-equiv="refresh"' in page and 'id="elsewhere"' in page
+        assert _post(base, BANK).json() == {"id": scan_id}  # taken over, not duplicated
+        assert wait_for_scan(base, scan_id)["status"] == "done"
+    with Store(db) as store:
+        assert store.scan(scan_id).scan.attempts == 2

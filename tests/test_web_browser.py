@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from conftest import APKS, FIXTURES, with_zip_comment
@@ -72,12 +73,12 @@ def test_upload_scan_report_and_dashboard(chromium, tmp_path: Path) -> None:
         page.set_input_files("#policy", str(POLICY))
         page.click("#submit")
         page.wait_for_url(f"{base}/scans/*")
-        # the worker process needs seconds to import pica and read the APK: this is the progress
+        # the worker process needs seconds to import pica and read the APK: first the progress
         # page, refreshing itself with a <meta> tag, until the report replaces it
-        assert page.locator("#progress").count() == 1 or page.locator("#report").count() == 1
-        if page.locator("#progress").count():
-            assert page.locator('meta[http-equiv="refresh"]').count() == 1
-            assert "检测中" in page.inner_text("h1")
+        assert page.locator("#progress").count() == 1
+        assert page.locator('meta[http-equiv="refresh"]').count() == 1
+        assert "检测中" in page.inner_text("h1") and "elsewhere" not in page.content()
+        _shot(page, tmp_path, "web-progress.png", full_page=False)
         page.wait_for_selector("#report", timeout=300_000)
         report = page.locator("#report")
         assert report.locator("article.item").count() == 31
@@ -150,6 +151,10 @@ def test_xss_in_a_policy_and_in_an_app_label_stays_inert(chromium, tmp_path: Pat
             page.goto(base + path)
             if path != "/dashboard":
                 assert PAYLOADS[0] in page.inner_text("body"), path
+            _assert_inert(page, seen)
+        for payload in PAYLOADS:  # reflected: the search box echoes its query
+            page.goto(f"{base}/apps?q={quote(payload)}&sdk={quote(payload)}")
+            assert page.input_value("input[name=q]") == payload
             _assert_inert(page, seen)
         context.close()
 

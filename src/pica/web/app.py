@@ -213,6 +213,7 @@ def create_app(
             body=body,
             css=Markup(REPORT_CSS),  # noqa: S704 — pica's own stylesheet
             elapsed=round(elapsed.total_seconds()),
+            here=scan_id in scans.running,
         )
 
     @app.get("/apps", response_class=HTMLResponse, include_in_schema=False)

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import hmac
 import os
-import shutil
 import tempfile
-import threading
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,22 +17,13 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from pica import __version__, knowledge
-from pica.batch import Budget, Input, claim, execute
-from pica.errors import InputError
+from pica.batch import Budget
 from pica.render import REPORT_CSS, html_body, report_from_document
 from pica.render.diff import DOCUMENT_SECTIONS, compare_documents
 from pica.store import Store
 from pica.web import charts
-from pica.web.uploads import (
-    MIB,
-    POLICY_SUFFIXES,
-    BodyLimit,
-    apk_problem,
-    new_folder,
-    safe_name,
-    save,
-    url_problem,
-)
+from pica.web.scans import Scans
+from pica.web.uploads import MIB, BodyLimit
 
 API_KEY_ENV = "PICA_API_KEY"
 # No script source at all: nothing on these pages runs code, whatever an input holds.
@@ -47,37 +35,6 @@ VERDICTS = ("violation", "inconclusive", "manual", "compliant", "not_applicable"
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-class _Scans:
-    """Background scans: a small pool of threads, each running one claimed scan in its own
-    worker process (``pica.batch.execute``) under the budget. A scan already running here is not
-    started twice when the same inputs are uploaded again meanwhile."""
-
-    def __init__(self, store: Store, budget: Budget, workers: int) -> None:
-        self.store, self.budget = store, budget
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pica-scan")
-        self.lock = threading.Lock()
-        self.running: set[int] = set()
-
-    def submit(self, scan_id: int, item: Input) -> None:
-        with self.lock:
-            if scan_id in self.running:
-                return
-            self.running.add(scan_id)
-        self.pool.submit(self._run, scan_id, item)
-
-    def _run(self, scan_id: int, item: Input) -> None:
-        try:
-            execute(self.store, scan_id, item, self.budget)
-        except Exception as exc:  # recorded, never lost in a thread
-            self.store.record_failure(scan_id, f"{type(exc).__name__}: {exc}", "crash", 0.0)
-        finally:
-            with self.lock:
-                self.running.discard(scan_id)
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
-
-
 def create_app(
     store_url: str | Store | None = None,
     upload_dir: str | os.PathLike[str] | None = None,
@@ -87,14 +44,15 @@ def create_app(
     workers: int = 1,
 ) -> FastAPI:
     """The application over the store at ``store_url`` (a URL or an open :class:`Store`; None:
-    $PICA_DB, else the user's SQLite file). Uploads go under ``upload_dir`` (default: a new temporary folder); a request body over
-    ``max_upload_mb`` MiB answers 413. ``api_key`` (default $PICA_API_KEY): when set, every write
+    $PICA_DB, else the user's SQLite file). Uploads go under ``upload_dir`` (default: a new
+    temporary folder); a request body over ``max_upload_mb`` MiB answers 413; ``workers``
+    scans run at once, each under ``budget``. ``api_key`` (default $PICA_API_KEY): when set, every write
     endpoint needs it in ``X-API-Key`` (the upload form has a field for it) or answers 401."""
     store = store_url if isinstance(store_url, Store) else Store(store_url)
     uploads = Path(upload_dir or tempfile.mkdtemp(prefix="pica-uploads-")).resolve()
     uploads.mkdir(parents=True, exist_ok=True)
     key = api_key if api_key is not None else os.environ.get(API_KEY_ENV) or None
-    scans = _Scans(store, budget or Budget(), workers)
+    scans = Scans(store, uploads, budget or Budget(), workers)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -138,43 +96,6 @@ def create_app(
         if key is not None and not hmac.compare_digest((given or "").encode(), key.encode()):
             raise HTTPException(401, "missing or wrong X-API-Key")
 
-    def start_scan(
-        apk: UploadFile,
-        policy: UploadFile | None,
-        policy_url: str | None,
-        policy_text: str | None,
-        category: str | None,
-    ) -> int:
-        """Save the upload, check it, claim the scan and start it; the scan's id. Bad input
-        raises HTTPException(400) with one line."""
-        category = (category or "").strip() or None
-        try:
-            from pica.audit import check_category
-
-            category = check_category(category)
-        except InputError as exc:
-            raise HTTPException(400, str(exc)) from None
-        given = [p for p in (policy and policy.filename, policy_url, policy_text) if p]
-        if len(given) > 1:
-            raise HTTPException(400, "give one policy: a file, a URL or pasted text")
-        if policy_url:
-            problem = url_problem(policy_url.strip())
-            if problem:
-                raise HTTPException(400, problem)
-        folder = new_folder(uploads)
-        try:
-            apk_path, policy_source = _save_inputs(folder, apk, policy, policy_url, policy_text)
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)  # a refused upload leaves nothing behind
-            raise
-        item = Input(str(apk_path), policy_source, category)
-        scan_id, finished = claim(store, item)
-        if finished:  # scanned before, from an earlier upload's files: keep no second copy
-            shutil.rmtree(folder, ignore_errors=True)
-        else:
-            scans.submit(scan_id, item)
-        return scan_id
-
     # -- pages -------------------------------------------------------------------------------
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -193,7 +114,7 @@ def create_app(
         x_api_key: Annotated[str | None, Header()] = None,
     ) -> RedirectResponse:
         check_key(x_api_key or api_key)
-        scan_id = start_scan(apk, policy, policy_url, policy_text, category)
+        scan_id = scans.start(apk, policy, policy_url, policy_text, category)
         return RedirectResponse(f"/scans/{scan_id}", status_code=303)
 
     @app.get("/scans/{scan_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -298,7 +219,7 @@ def create_app(
         """Upload an APK (and optionally its policy) and start its scan: 202 with the scan id;
         400 for a non-APK or a bad argument, 401 without the key, 413 over the size limit."""
         check_key(x_api_key)
-        scan_id = start_scan(apk, policy, policy_url, policy_text, category)
+        scan_id = scans.start(apk, policy, policy_url, policy_text, category)
         return JSONResponse({"id": scan_id}, status_code=202)
 
     @app.get("/api/scans/{scan_id}", tags=["scans"])
@@ -346,34 +267,6 @@ def create_app(
         return page(request, "error.html", exc.status_code, message=str(exc.detail))
 
     return app
-
-
-def _save_inputs(
-    folder: Path,
-    apk: UploadFile,
-    policy: UploadFile | None,
-    policy_url: str | None,
-    policy_text: str | None,
-) -> tuple[Path, str | None]:
-    """Write the upload's files into ``folder`` under safe names and check the APK; the APK's
-    path and the policy as ``audit`` takes it (a path or a URL). Bad input: HTTPException 400."""
-    apk_path = save(apk.file, folder, safe_name(apk.filename, "app.apk"))
-    problem = apk_problem(apk_path)
-    if problem:
-        raise HTTPException(400, problem)
-    policy_source: str | None = None
-    if policy is not None and policy.filename:
-        name = safe_name(policy.filename, "policy.html")
-        if not name.lower().endswith(POLICY_SUFFIXES):
-            raise HTTPException(400, f"the policy must be one of {', '.join(POLICY_SUFFIXES)}")
-        policy_source = str(save(policy.file, folder, f"policy-{name}"))
-    elif policy_text and policy_text.strip():
-        target = folder / "policy.txt"
-        target.write_text(policy_text, encoding="utf-8")
-        policy_source = str(target)
-    elif policy_url:
-        policy_source = policy_url.strip()
-    return apk_path, policy_source
 
 
 def _app_json(row: Any) -> dict[str, Any]:

@@ -109,3 +109,30 @@ def with_zip_comment(source: Path, target: Path, extra: bytes) -> Path:
     data[eocd + 20 : eocd + 22] = (length + len(extra)).to_bytes(2, "little")
     target.write_bytes(bytes(data) + extra)
     return target
+
+
+# -- Debian's Chromium, driven by Playwright (never `playwright install`: nothing is downloaded) --
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """A headless Debian Chromium under Playwright's sync API (skipped, with the reason, when
+    Playwright or /usr/bin/chromium is missing: .ci/run installs both)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing (Debian: apt-get install chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import CHROMIUM, CHROMIUM_ARGS
 
 from pica.errors import InputError
 from pica.extract.network import read_capture
@@ -18,11 +19,6 @@ from pica.extract.network import read_capture
 IMEI = "861234567890123"
 ANDROID_ID = "9774d56d682e549c"
 MD5 = hashlib.md5(ANDROID_ID.encode()).hexdigest()
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync",
-]  # fmt: skip
 
 
 class _Server(http.server.ThreadingHTTPServer):

@@ -197,3 +197,31 @@ def test_tables_are_rectangular(hostile_input):
     assert len(parser.tables) >= 8
     for widths in parser.tables:
         assert len(set(widths)) == 1, widths
+
+
+def test_a_stored_json_document_renders_the_same_html_and_json():
+    """What the web UI shows from a stored report is what ``pica audit -f html`` writes: the
+    JSON document turned back into a Report renders byte-identical HTML and JSON (the built
+    report with hostile strings, cites, paths and searches, and a real audit with a policy)."""
+    from conftest import APKS, FIXTURES
+
+    from pica.audit import audit
+    from pica.render import html_body, render_json, report_document, report_from_document
+
+    real = audit(
+        APKS / "settings_apk-debug.apk",
+        FIXTURES / "policies" / "viodroid" / "C107228073-1.0.0.html",
+    )
+    for report, cat in ((build_report(hostile=True), catalog()), (real, None)):
+        again = report_from_document(report_document(report, cat))
+        assert render_html(again, cat) == render_html(report, cat)
+        assert render_json(again, cat) == render_json(report, cat)
+        assert html_body(again, cat) in render_html(report, cat).decode()
+    assert any(f.cites and f.searched for f in real.findings)
+
+
+def test_a_document_that_is_not_a_report_is_a_render_error():
+    from pica.render import RenderError, report_from_document
+
+    with pytest.raises(RenderError, match="not a pica JSON report document"):
+        report_from_document({"findings": [{"item_id": "1.1"}]})

@@ -90,3 +90,29 @@ def test_pica_diff_command_writes_each_format_and_sets_the_exit_code(tmp_path: P
     assert "<script" not in page and "camera @ app" in page
     bad = runner.invoke(app, ["diff", str(tmp_path / "missing.apk"), str(DEMOS), "-q"])
     assert bad.exit_code == 2
+
+
+def test_two_stored_reports_compare_like_pica_diff() -> None:
+    """The web UI compares two versions from their stored JSON reports (no APK at hand): for
+    permissions, PI per party and SDKs it finds exactly what ``pica diff`` finds, and it lists
+    the items whose verdict changed."""
+    from pica.audit import audit
+    from pica.render import report_document
+    from pica.render.diff import DOCUMENT_SECTIONS, compare_documents
+
+    old = report_document(audit(SETTINGS, POLICY))
+    new_report = audit(DEMOS, POLICY)
+    new = report_document(new_report)
+    changes = compare_documents(old, new)
+    reference = diff_document(diff(SETTINGS, DEMOS, POLICY, POLICY))
+    for section, _title in DOCUMENT_SECTIONS:
+        for part in ("added", "removed"):
+            assert _keys(changes, section, part) == _keys(reference, section, part), section
+    assert "google_play_services" in _keys(changes, "sdks", "removed")
+    before = {f["item_id"]: f["verdict"] for f in old["findings"]}
+    assert changes["verdicts"] == [
+        {"item_id": f.item_id, "old": before[f.item_id], "new": f.verdict.value, "reason": f.reason}
+        for f in new_report.findings
+        if before[f.item_id] != f.verdict.value
+    ]
+    assert changes["verdicts"]

@@ -547,6 +547,46 @@ def export_command(
     err.print(f"export written to {output}", markup=False, highlight=False)
 
 
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+    db: DbOption = None,
+    max_upload_mb: Annotated[
+        int, typer.Option("--max-upload-mb", min=1, help="Largest upload (request body), MiB.")
+    ] = 200,
+    upload_dir: Annotated[
+        Path | None,
+        typer.Option("--upload-dir", help="Where uploads are kept [default: a temporary folder]."),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, help="Per-scan wall-clock budget, seconds.")
+    ] = 600.0,
+    memory_mb: Annotated[
+        int, typer.Option("--memory-mb", min=64, help="Per-scan memory budget, MiB.")
+    ] = 4096,
+) -> None:
+    """Serve the web UI and JSON API (pica[web]): upload an app, read reports, browse apps, a
+    dashboard, exports. Set PICA_API_KEY to require X-API-Key on uploads."""
+    try:
+        import uvicorn
+
+        from pica.web import create_app
+    except ImportError as exc:
+        _fail(f"pica serve needs the web extra ({exc.name} is missing): pip install 'pica[web]'")
+    from pica.batch import Budget
+
+    store = _open_store(db)
+    web = create_app(
+        store,
+        upload_dir=upload_dir,
+        max_upload_mb=max_upload_mb,
+        budget=Budget(timeout=timeout, memory_mb=memory_mb),
+    )
+    err.print(f"pica serve: http://{host}:{port}/ (database {store.safe_url})", markup=False)
+    uvicorn.run(web, host=host, port=port, log_level="warning")
+
+
 def _register_elsewhere_defined() -> None:
     """Commands whose signature lives beside their code (imported light: no models, no devices)."""
     from pica.classify import classify_command

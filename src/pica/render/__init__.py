@@ -13,8 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pica.render._common import Catalog, RenderError
-from pica.render.html import render_html
-from pica.render.json_report import render_json, report_document, schema
+from pica.render.html import REPORT_CSS, html_body, render_html
+from pica.render.json_report import (
+    render_json,
+    report_document,
+    report_from_document,
+    schema,
+)
 from pica.render.markdown import render_markdown
 from pica.render.sarif import render_sarif, sarif_log
 from pica.report import Report
@@ -45,14 +50,17 @@ def render(report: Report, fmt: str, catalog: Catalog | None = None) -> bytes:
 
 __all__ = [
     "EXTENSIONS",
+    "REPORT_CSS",
     "FORMATS",
     "RenderError",
+    "html_body",
     "render",
     "render_html",
     "render_json",
     "render_markdown",
     "render_sarif",
     "report_document",
+    "report_from_document",
     "sarif_log",
     "schema",
 ]

@@ -121,3 +121,59 @@ def _html(doc: dict[str, Any]) -> str:
     ]
     out.append("</ul></body></html>\n")
     return "".join(out)
+
+
+# What two stored reports can be compared on (no APK needed): the sections of SECTIONS a report
+# document carries, and the items whose verdict changed.
+DOCUMENT_SECTIONS = SECTIONS[:3]
+
+
+def _keyed(doc: dict[str, Any], section: str) -> dict[str, str]:
+    """A section's entries by the keys and details ``pica diff`` gives them."""
+    if section == "permissions":
+        return {
+            p["name"]: f"{p['name']} ({p.get('protection')}; "
+            f"{', '.join(p.get('pi_types') or ()) or 'no PI'})"
+            for p in doc.get("permissions", [])
+        }
+    if section == "sdks":
+        return {s["id"]: f"{s.get('name')} ({s.get('vendor')})" for s in doc.get("sdks", [])}
+    # the report names a party by its SDK's name, "app" or "unattributed"; pica diff keys it by
+    # the SDK's id and counts code no SDK claims as the app's: the same here
+    ids = {s.get("name"): s["id"] for s in doc.get("sdks", [])}
+    out: dict[str, str] = {}
+    for party, types in (doc.get("pi_by_party") or {}).items():
+        key = ids.get(party) or ("app" if party == "unattributed" else party)
+        for pi, paths in types.items():
+            out.setdefault(f"{pi} @ {key}", f"{pi} reached by {party}: {(paths or [''])[0]}")
+    return out
+
+
+def compare_documents(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Two versions' stored JSON report documents compared, in the shape of
+    :func:`diff_document` for the sections a report carries (permissions, PI per party, SDKs)
+    plus ``verdicts``: the items whose verdict changed. ``pica diff`` (both APKs at hand) also
+    compares pre-consent paths and policy sentences; a stored report keeps neither."""
+    out: dict[str, Any] = {
+        "old": _version_name(old),
+        "new": _version_name(new),
+    }
+    for key, _title in DOCUMENT_SECTIONS:
+        before, after = _keyed(old, key), _keyed(new, key)
+        out[key] = {
+            "added": [{"key": k, "detail": after[k]} for k in sorted(set(after) - set(before))],
+            "removed": [{"key": k, "detail": before[k]} for k in sorted(set(before) - set(after))],
+        }
+    verdicts = {f["item_id"]: f["verdict"] for f in old.get("findings", [])}
+    out["verdicts"] = [
+        {"item_id": f["item_id"], "old": verdicts[f["item_id"]], "new": f["verdict"]}
+        | {"reason": f["reason"]}
+        for f in new.get("findings", [])
+        if f["item_id"] in verdicts and verdicts[f["item_id"]] != f["verdict"]
+    ]
+    return out
+
+
+def _version_name(doc: dict[str, Any]) -> str:
+    app = doc.get("app") or {}
+    return f"{app.get('version_name') or '?'} ({app.get('version_code') or '?'})"

@@ -631,18 +631,11 @@ _FOOTER = (
 )
 
 
-def render_html(report: Report, catalog: Catalog | None = None) -> bytes:
+def html_body(report: Report, catalog: Catalog | None = None) -> str:
+    """The report's sections without the document around them: what ``render_html`` wraps in
+    its page, and what a web page embeds (with :data:`REPORT_CSS`) inside its own layout."""
     item_rows = rows(report, catalog)
-    app = report.app or {}
-    title = text(app.get("label")) or text(app.get("package")) or "App"
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="zh-CN"><head><meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{_e(_CSP)}">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<meta name="generator" content="pica">',
-        f"<title>{_e(title)} — 个人信息合规检测报告 PI compliance report</title>",
-        f"<style>{_CSS}</style></head><body><main>",
         _header(report),
         _inputs(report),
         _summary(item_rows),
@@ -656,6 +649,26 @@ def render_html(report: Report, catalog: Catalog | None = None) -> bytes:
         _policy_pi(report),
         _mapping_section("检测统计", "Audit statistics", report.stats),
         _FOOTER,
+    ]
+    return "\n".join(parts)
+
+
+# The report's stylesheet, for pages that embed :func:`html_body`.
+REPORT_CSS = _CSS
+
+
+def render_html(report: Report, catalog: Catalog | None = None) -> bytes:
+    app = report.app or {}
+    title = text(app.get("label")) or text(app.get("package")) or "App"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{_e(_CSP)}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta name="generator" content="pica">',
+        f"<title>{_e(title)} — 个人信息合规检测报告 PI compliance report</title>",
+        f"<style>{_CSS}</style></head><body><main>",
+        html_body(report, catalog),
         "</main></body></html>\n",
     ]
     return utf8("\n".join(parts))

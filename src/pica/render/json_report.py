@@ -12,6 +12,7 @@ import json
 from importlib import resources
 from typing import Any
 
+from pica.evidence.derived import Searched
 from pica.render._common import (
     Catalog,
     RenderError,
@@ -21,7 +22,7 @@ from pica.render._common import (
     rows,
     utf8,
 )
-from pica.report import Report
+from pica.report import Cite, Finding, Report, Verdict
 
 SCHEMA_FILE = "report.schema.json"
 
@@ -123,3 +124,34 @@ def render_json(report: Report, catalog: Catalog | None = None) -> bytes:
     except ValueError as exc:  # NaN/Infinity somewhere in stats
         raise RenderError(f"report is not representable as strict JSON: {exc}") from exc
     return utf8(out + "\n")
+
+
+def report_from_document(document: dict[str, Any]) -> Report:
+    """The :class:`Report` a JSON report document was rendered from (a stored scan's, say), so
+    the other renderers can render it again. Derived keys (counts, titles, category summary)
+    are dropped: the renderers derive them anew."""
+    try:
+        findings = [
+            Finding(
+                item_id=f["item_id"],
+                verdict=Verdict(f["verdict"]),
+                reason=f["reason"],
+                cites=tuple(
+                    Cite(**{**c, "path": tuple(c.get("path") or ())}) for c in f.get("cites", [])
+                ),
+                searched=tuple(
+                    Searched(**{**s, "terms": tuple(s["terms"]), "patterns": tuple(s["patterns"])})
+                    for s in f.get("searched", [])
+                ),
+                missing=tuple(f.get("missing", [])),
+                manual_test=f.get("manual_test", ""),
+                fix=f.get("fix", ""),
+                evidence_kind=f.get("evidence_kind", ""),
+                confidence=f.get("confidence", ""),
+            )
+            for f in document["findings"]
+        ]
+        fields = set(Report.__dataclass_fields__) - {"findings"}
+        return Report(findings=findings, **{k: v for k, v in document.items() if k in fields})
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RenderError(f"not a pica JSON report document: {exc}") from None

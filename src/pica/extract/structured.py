@@ -72,7 +72,8 @@ def _loader(what: str, max_depth: int) -> type[yaml.SafeLoader]:
                 return super().construct_object(node, deep=deep)
             except (InputError, yaml.YAMLError):
                 raise
-            except (ValueError, OverflowError, TypeError, ArithmeticError) as exc:
+            except Exception as exc:  # noqa: BLE001 - PyYAML's constructors raise anything
+                # (ValueError for 0xZZ, IndexError for "!!float :an", OverflowError, …)
                 raise InputError(
                     f"{what}: {_line(node.start_mark)}cannot build the value {node.tag!r} "
                     f"({_first_line(exc, 100)})"

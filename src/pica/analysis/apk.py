@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pica.analysis.attribution import Attributor
+from pica.analysis.packers import detect_packers, hidden_by_packers
 from pica.analysis.reachability import app_reachable, class_descriptor, pre_ui_paths
 from pica.analysis.sdks import (
     STRONG,
@@ -19,7 +20,7 @@ from pica.analysis.sdks import (
     sdk_for_class,
     strengthen,
 )
-from pica.evidence import ApiUse, ReachablePath, SdkPresence
+from pica.evidence import ApiUse, HiddenCode, PackerPresence, ReachablePath, SdkPresence
 from pica.extract.apk import ApkFacts
 from pica.extract.apk.callgraph import CallGraph
 from pica.extract.apk.classrefs import ClassRefs
@@ -37,12 +38,22 @@ class ApkAnalysis:
     # third-party SDKs detected weakly (a domain string alone, manifest entries whose classes
     # are absent): facts for the report, never counted as an SDK the app carries
     weak_sdks: tuple[SdkPresence, ...] = ()
+    packers: tuple[PackerPresence, ...] = ()  # hardening services that packed the APK
+    hidden_code: tuple[HiddenCode, ...] = ()  # code out of a static reader's sight
 
 
 def analyse_apk(
     facts: ApkFacts, *, reachability: bool = True, progress: Progress | None = None
 ) -> ApkAnalysis:
     step = progress or (lambda _msg: None)
+    step("packers")
+    packers = detect_packers(
+        facts.manifest.application_class,
+        facts.class_names,
+        facts.native_libs,
+        facts.asset_names,
+        facts.app.file_name or "the APK",
+    )
     step("third-party SDKs")
     detected = detect_sdks(
         facts.class_names,
@@ -56,7 +67,9 @@ def analyse_apk(
         return sdk_for_class(class_name, app_package=facts.app.package)
 
     own = app_packages(
-        facts.app.package, facts.manifest.application_class, [c.name for c in facts.components]
+        facts.app.package,
+        facts.manifest.application_class,
+        [c.name for c in facts.components] + list(facts.delegate_applications),
     )
     with_code = [s.sdk_id for s in detected if s.confidence == STRONG and s.category != LIBRARY]
     attributor = Attributor(
@@ -84,4 +97,6 @@ def analyse_apk(
         api_uses=api_uses,
         reachable=reachable,
         weak_sdks=tuple(s for s in detected if s.category != LIBRARY and s.confidence == WEAK),
+        packers=packers,
+        hidden_code=hidden_by_packers(packers),
     )

@@ -135,3 +135,36 @@ class SdkPresence:
     # component whose class is present; weak: only a domain string, or manifest entries whose
     # classes are absent. Weak detections are facts, never counted as an SDK the app carries.
     confidence: str = "strong"
+
+
+@dataclass(frozen=True)
+class PackerSignal:
+    """One name in the APK that a packer leaves (pica.knowledge.packers)."""
+
+    kind: str  # application | class | native_lib | asset
+    value: str  # the name found (class, file)
+    pattern: str  # the packers.yaml entry it matched
+    source: str
+
+
+@dataclass(frozen=True)
+class PackerPresence:
+    """A packer (hardening service) detected: the app's real code is hidden from a static
+    reader until it is unpacked (pica issue 16)."""
+
+    packer_id: str
+    vendor: str
+    name: str
+    signals: tuple[PackerSignal, ...]
+
+
+@dataclass(frozen=True)
+class HiddenCode:
+    """Code a static reader could not see: a packer's encrypted DEX, an encrypted or
+    unreadable payload, a reflective call whose target stays unknown. Each one makes a
+    verdict that rests on finding nothing in the code inconclusive (rules.common)."""
+
+    kind: str  # packer | payload | reflection | native
+    detail: str  # what, in words ("360加固 (Jiagu)", "assets/x.bin: encrypted (entropy 7.99)")
+    source: str
+    blocks_absence: bool = True  # False: a fact only (an unresolved call in known code)

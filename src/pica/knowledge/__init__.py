@@ -399,3 +399,35 @@ def consent_ui() -> ConsentUi:
             for m in prompt["request_methods"]
         ),
     )
+
+
+@dataclass(frozen=True)
+class PackerEntry:
+    """One packer (hardening service) and the names it leaves in the APKs it packs."""
+
+    id: str
+    vendor: str
+    name: str
+    application: tuple[str, ...]  # stub Application class names (manifest)
+    classes: tuple[str, ...]  # class names, or package prefixes ending in "."
+    native_libs: tuple[str, ...]  # lib/<abi>/ file names, "*" a wildcard
+    assets: tuple[str, ...]  # paths under assets/, "*" a wildcard
+    source: str
+
+
+@cache
+def packers() -> tuple[PackerEntry, ...]:
+    """Packer vendors and their signals, from packers.yaml."""
+    return tuple(
+        PackerEntry(
+            id=e["id"],
+            vendor=e["vendor"],
+            name=e["name"],
+            application=_tuple(e.get("application")),
+            classes=_tuple(e.get("classes")),
+            native_libs=_tuple(e.get("native_libs")),
+            assets=_tuple(e.get("assets")),
+            source=e["source"],
+        )
+        for e in load_data("packers.yaml")["packers"]
+    )

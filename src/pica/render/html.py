@@ -24,6 +24,7 @@ from pica.render._common import (
     app_version,
     categories,
     confidence_note,
+    hidden_code_lines,
     not_assessed,
     pi_label,
     rows,
@@ -282,6 +283,19 @@ def _header(report: Report) -> str:
         + (f" · <strong>{_e(title)}</strong>" if title else "")
         + "</p>"
         f"{_kv_table(pairs)}</header>"
+    )
+
+
+def _hidden(report: Report) -> str:
+    """The hidden-code banner, right under the header (packers, unread payloads)."""
+    banner = hidden_code_lines(report)
+    if banner is None:
+        return ""
+    head, lines = banner
+    return (
+        f'<section class="warn" id="hidden-code"><p><strong>{_e(head)}</strong></p>'
+        + _list(lines)
+        + "</section>"
     )
 
 
@@ -644,6 +658,7 @@ def render_html(report: Report, catalog: Catalog | None = None) -> bytes:
         f"<title>{_e(title)} — 个人信息合规检测报告 PI compliance report</title>",
         f"<style>{_CSS}</style></head><body><main>",
         _header(report),
+        _hidden(report),
         _inputs(report),
         _summary(item_rows),
         _items(item_rows),

@@ -13,7 +13,7 @@ import os
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -59,6 +59,13 @@ class ApkFacts:
     # native library file name -> dotted names of the classes it binds JNI methods to (read
     # only when some class declares native methods; see extract.apk.native)
     jni_classes: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    asset_names: tuple[str, ...] = ()  # entries under assets/, without the "assets/" prefix
+    # DEX files given beside the APK (--dex-dir: dumped at run time by the recorder or an
+    # unpacker), by their names in the report ("dex-dir/<file>")
+    extra_dex: tuple[str, ...] = ()
+    # Application subclasses those DEX files define: the real Application a packer's stub
+    # hands over to at run time, an entry point like the manifest's own
+    delegate_applications: tuple[str, ...] = ()
 
 
 def _permissions(manifest: Manifest) -> tuple[Permission, ...]:
@@ -167,6 +174,58 @@ def _jni_classes(apk: ApkFile, dexes: list[DexFile]) -> dict[str, frozenset[str]
     return out
 
 
+def _asset_names(apk: ApkFile) -> tuple[str, ...]:
+    return tuple(sorted(n[len("assets/") :] for n in apk.names() if n.startswith("assets/")))
+
+
+def read_dex_dir(directory: str | os.PathLike[str]) -> list[DexFile]:
+    """The ``*.dex`` files of one folder (not its subfolders), each checked like an APK's own
+    DEX entry and bounded by ``Limits.max_entry_bytes``; bad input is an ``InputError``."""
+    from pica import limits as _limits
+
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise InputError(f"--dex-dir {folder}: not a folder")
+    files = sorted(p for p in folder.iterdir() if p.suffix == ".dex" and p.is_file())
+    if not files:
+        raise InputError(f"--dex-dir {folder}: no *.dex file in it")
+    cap = _limits.current().max_entry_bytes
+    out = []
+    for f in files:
+        size = f.stat().st_size
+        if size > cap:
+            raise InputError(
+                f"{f.name}: {size:,} bytes, over the limit of {cap:,} for one DEX "
+                f"(set {_limits.Limits.env_name('max_entry_bytes')} to change it)"
+            )
+        data = f.read_bytes()
+        if len(data) < 0x70 or data[:4] != b"dex\n":
+            raise InputError(f"{f.name} is not a DEX file (bad magic or truncated DEX)")
+        (declared,) = struct.unpack_from("<I", data, 32)
+        if declared != len(data):
+            raise InputError(f"{f.name} says it is {declared:,} bytes, the file {len(data):,}")
+        out.append(DexFile(data, f"dex-dir/{f.name}"))
+    return out
+
+
+def _applications(dexes: list[DexFile]) -> tuple[str, ...]:
+    """Classes of these DEX files that extend android.app.Application, directly or through
+    another class of theirs."""
+    parent: dict[str, str | None] = {}
+    for dex in dexes:
+        for cdef in dex.class_defs:
+            parent[dex.type_name(cdef.type_idx)] = dex.superclass(cdef)
+    found = []
+    for name in parent:
+        seen, cur = set(), parent[name]
+        while cur is not None and cur not in seen and cur != "Landroid/app/Application;":
+            seen.add(cur)
+            cur = parent.get(cur)
+        if cur == "Landroid/app/Application;":
+            found.append(name[1:-1].replace("/", "."))
+    return tuple(sorted(found))
+
+
 def _check_dex_head(apk: ApkFile, name: str) -> None:
     """Refuse a DEX entry whose header is not a DEX's, or whose own file size disagrees with
     the zip's, before inflating the whole entry (a lying entry costs 112 bytes, not 500 MB)."""
@@ -181,8 +240,15 @@ def _check_dex_head(apk: ApkFile, name: str) -> None:
         )
 
 
-def extract(path: str | os.PathLike[str], progress: Progress | None = None) -> ApkFacts:
-    """Read one APK into facts. Raises InputError with a one-line reason on bad input."""
+def extract(
+    path: str | os.PathLike[str],
+    progress: Progress | None = None,
+    dex_dir: str | os.PathLike[str] | None = None,
+) -> ApkFacts:
+    """Read one APK into facts. Raises InputError with a one-line reason on bad input.
+
+    ``dex_dir``: a folder of DEX files dumped at run time (a packed app's real code); they are
+    read after the APK's own and analysed with its manifest."""
     from pica.extract.apk import arsc, axml
     from pica.extract.apk.api_scan import scan_sensitive_apis
     from pica.extract.apk.container import open_apk
@@ -213,6 +279,8 @@ def extract(path: str | os.PathLike[str], progress: Progress | None = None) -> A
             step(f"reading {name}")
             _check_dex_head(apk, name)
             dexes.append(DexFile(apk.read(name), name))
+        extra = read_dex_dir(dex_dir) if dex_dir is not None else []
+        dexes += extra
         step("sensitive API call sites")
         try:
             api_uses = scan_sensitive_apis(dexes)
@@ -254,6 +322,9 @@ def extract(path: str | os.PathLike[str], progress: Progress | None = None) -> A
             dexes=tuple(dexes),
             policy_files=policy_files,
             jni_classes=_jni_classes(apk, dexes),
+            asset_names=_asset_names(apk),
+            extra_dex=tuple(d.name for d in extra),
+            delegate_applications=_applications(extra),
         )
     finally:
         apk.close()

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Rebuild pica's CONSTRUCTED hidden-code APKs (tests/fixtures/constructed/hidden/*.apk, issue 16)
+# from the sources kept beside them. Each is the hidden variant of a plain constructed APK.
+#
+# CI never runs this: the built APKs are committed. Tools as in tools/build_constructed_fixtures.sh
+# (javac, aapt, dx 10 and android.jar fetched by tools/fetch_dx_tools.sh) plus gcc (x86_64) for
+# the native libraries, which are real ELF shared objects. Python 3 writes the encrypted asset.
+#
+#   packed.apk  the manifest of preconsent.apk, application com.stub.StubApp (a packer-like stub,
+#               the only class of its classes.dex), lib/x86_64/libjiagu.so (gcc) and
+#               assets/libjiagu.so: preconsent.apk's classes.dex XOR-encrypted with a 16-byte key,
+#               as a packer ships the real code. The plain variant is ../preconsent.apk; its
+#               classes.dex is the "unpacked DEX" a --dex-dir test gives.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+FIX="$ROOT/tests/fixtures/constructed"
+HID="$FIX/hidden"
+TOOLS="${PICA_FIXTURE_TOOLS:-/tmp/pica-fixture-tools}"
+"$ROOT/tools/fetch_dx_tools.sh" "$TOOLS"
+DX_JAR="$TOOLS/root/usr/share/java/com.android.dx-10.0.0.jar"
+ANDROID_JAR="$TOOLS/root/usr/share/java/com.android.android-23.jar"
+WORK=$(mktemp -d /tmp/pica-hidden-build.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+export SOURCE_DATE_EPOCH=315532800
+
+# dex APP: compile APP's Java sources (plus EXTRA source dirs) and dex them into $WORK/APP/classes.dex
+dex() {
+    local app=$1; shift
+    local out="$WORK/$app"
+    mkdir -p "$out/classes"
+    find "$HID/$app/src" "$@" -name '*.java' | LC_ALL=C sort > "$out/sources.txt"
+    javac -source 8 -target 8 -Xlint:-options -encoding UTF-8 -g:source,lines \
+        -bootclasspath "$ANDROID_JAR" -d "$out/classes" @"$out/sources.txt"
+    java -jar "$DX_JAR" --dex --min-sdk-version=21 --output="$out/classes.dex" "$out/classes"
+    dexdump -c "$out/classes.dex" >/dev/null
+}
+
+# so NAME SRC: a real x86_64 ELF shared object, reproducible (no build id)
+so() {
+    gcc -shared -fPIC -O1 -Wl,--build-id=none -o "$2" "$1"
+    strip --strip-unneeded "$2"
+}
+
+# package APP: manifest + classes.dex + everything under $WORK/APP/tree (lib/, assets/)
+package() {
+    local app=$1 out="$WORK/$1"
+    aapt package -f -M "$HID/$app/AndroidManifest.xml" -I "$ANDROID_JAR" -F "$out/$app.apk"
+    mkdir -p "$out/tree"
+    cp "$out/classes.dex" "$out/tree/classes.dex"
+    find "$out/tree" -exec touch -d '1980-01-01 00:00:00 UTC' {} +
+    (cd "$out/tree" && find . -type f | sed 's|^\./||' | LC_ALL=C sort | TZ=UTC xargs aapt add "../$app.apk" >/dev/null)
+    cp "$out/$app.apk" "$HID/$app.apk"
+}
+
+# --- packed --------------------------------------------------------------------------------
+dex packed
+mkdir -p "$WORK/packed/tree/lib/x86_64" "$WORK/packed/tree/assets"
+so "$HID/packed/native/libjiagu.c" "$WORK/packed/tree/lib/x86_64/libjiagu.so"
+unzip -p "$FIX/preconsent.apk" classes.dex | python3 -c '
+import sys
+key = b"pica-constructed"
+data = sys.stdin.buffer.read()
+sys.stdout.buffer.write(bytes(b ^ key[i % len(key)] for i, b in enumerate(data)))
+' > "$WORK/packed/tree/assets/libjiagu.so"
+package packed
+
+(cd "$HID" && sha256sum ./*.apk)

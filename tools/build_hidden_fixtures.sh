@@ -11,6 +11,9 @@
 #               assets/libjiagu.so: preconsent.apk's classes.dex XOR-encrypted with a 16-byte key,
 #               as a packer ships the real code. The plain variant is ../preconsent.apk; its
 #               classes.dex is the "unpacked DEX" a --dex-dir test gives.
+#   reflect_plain.apk / reflect.apk  a fictional SDK (cn.fakeads.sdk) reading seven identifiers
+#               before any UI, directly (plain) and by reflection (hidden: constant names,
+#               StringBuilder, concat, valueOf, getClass(), a field, a name decoded at run time)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -64,5 +67,11 @@ data = sys.stdin.buffer.read()
 sys.stdout.buffer.write(bytes(b ^ key[i % len(key)] for i, b in enumerate(data)))
 ' > "$WORK/packed/tree/assets/libjiagu.so"
 package packed
+
+# --- reflection: plain and hidden variants of the same collection ------------------------
+for app in reflect_plain reflect; do
+    dex "$app"
+    package "$app"
+done
 
 (cd "$HID" && sha256sum ./*.apk)

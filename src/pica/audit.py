@@ -38,7 +38,7 @@ def _pi_by_party(evidence: Evidence, reached: bool = True) -> dict[str, dict[str
         else:  # code outside the app's packages that no SDK rule claims stays apart
             party = "unattributed" if use.attributed_by == "unattributed" else "app"
         sites = result.setdefault(party, {}).setdefault(use.pi_type, [])
-        site = f"{use.caller} → {use.api}"
+        site = f"{use.caller} → {use.api}" + (f" (via {use.via})" if use.via else "")
         if use.attributed_by in ("jni", "reach"):  # by evidence, not by package: say so
             site += f" (attributed by {use.attributed_by})"
         if site not in sites:

@@ -98,5 +98,5 @@ def analyse_apk(
         reachable=reachable,
         weak_sdks=tuple(s for s in detected if s.category != LIBRARY and s.confidence == WEAK),
         packers=packers,
-        hidden_code=hidden_by_packers(packers),
+        hidden_code=hidden_by_packers(packers) + facts.hidden,
     )

@@ -83,6 +83,9 @@ class ApiUse:
     # SDK's code (obfuscated packages, helpers); "unattributed": none holds, so whose code it
     # is stays unknown (party is still FIRST: nothing shows a third party).
     attributed_by: str = "prefix"
+    # How the call is made: None, directly; "reflection": through java.lang.reflect, its
+    # target resolved from constants in the calling method (pica.extract.apk.reflection)
+    via: str | None = None
 
     @property
     def caller(self) -> str:

@@ -286,6 +286,11 @@ def hidden_code_lines(report: Report) -> tuple[str, list[str]] | None:
             + ": every verdict that rests on finding nothing in the code is inconclusive. "
             "Supply a runtime trace (--trace) or the unpacked DEX (--dex-dir DIR)."
         )
+    elif not hidden.get("unpacked_dex"):
+        head = (
+            "隐藏代码线索 Hidden-code facts: calls whose target static analysis could not "
+            "resolve; they are listed, and no verdict rests on them"
+        )
     else:
         head = (
             "加固/隐藏代码 Packed or hidden code"

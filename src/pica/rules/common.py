@@ -117,8 +117,9 @@ def from_checklist(evidence: Evidence, item_id: str) -> Finding | None:
 
 def cite_api(use: ApiUse) -> Cite:
     party = f" (SDK: {use.sdk})" if use.sdk else ""
+    via = f" via {use.via}" if use.via else ""
     return Cite(
-        text=f"{use.api}() reached in {use.caller}{party} → {use.pi_type}",
+        text=f"{use.api}(){via} reached in {use.caller}{party} → {use.pi_type}",
         source=use.source,
         artifact=use.dex,
         logical=f"{use.caller_class}.{use.caller_method}",

@@ -24,6 +24,7 @@ from pica.evidence import (
     AppInfo,
     Component,
     EmbeddedPolicy,
+    HiddenCode,
     HostRef,
     Permission,
     ResourceString,
@@ -66,6 +67,8 @@ class ApkFacts:
     # Application subclasses those DEX files define: the real Application a packer's stub
     # hands over to at run time, an entry point like the manifest's own
     delegate_applications: tuple[str, ...] = ()
+    # code the reader could not see into: reflective calls whose target stays unknown
+    hidden: tuple[HiddenCode, ...] = ()
 
 
 def _permissions(manifest: Manifest) -> tuple[Permission, ...]:
@@ -250,7 +253,7 @@ def extract(
     ``dex_dir``: a folder of DEX files dumped at run time (a packed app's real code); they are
     read after the APK's own and analysed with its manifest."""
     from pica.extract.apk import arsc, axml
-    from pica.extract.apk.api_scan import scan_sensitive_apis
+    from pica.extract.apk.api_scan import ApiTable, scan_sensitive_apis
     from pica.extract.apk.container import open_apk
     from pica.extract.apk.embedded_policy import (
         find_policy_files,
@@ -258,6 +261,7 @@ def extract(
         find_policy_mentions,
     )
     from pica.extract.apk.manifest import parse_manifest
+    from pica.extract.apk.reflection import scan_reflection
 
     step = progress or (lambda _msg: None)
     apk = open_apk(path)
@@ -284,6 +288,10 @@ def extract(
         step("sensitive API call sites")
         try:
             api_uses = scan_sensitive_apis(dexes)
+            table = ApiTable()
+            reflective, hidden = scan_reflection(dexes, table.methods, table.fields)
+            known = {(u.pi_type, u.api, u.dex, u.offset) for u in api_uses}
+            api_uses += [u for u in reflective if (u.pi_type, u.api, u.dex, u.offset) not in known]
             class_names = tuple(n for dex in dexes for n in dex.class_names())
         except (struct.error, IndexError) as exc:
             raise InputError(f"{apk.path.name}: malformed DEX ({exc})") from exc
@@ -325,6 +333,7 @@ def extract(
             asset_names=_asset_names(apk),
             extra_dex=tuple(d.name for d in extra),
             delegate_applications=_applications(extra),
+            hidden=tuple(hidden),
         )
     finally:
         apk.close()

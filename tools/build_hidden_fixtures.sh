@@ -14,6 +14,10 @@
 #   reflect_plain.apk / reflect.apk  a fictional SDK (cn.fakeads.sdk) reading seven identifiers
 #               before any UI, directly (plain) and by reflection (hidden: constant names,
 #               StringBuilder, concat, valueOf, getClass(), a field, a name decoded at run time)
+#   dynload_plain.apk / dynload.apk / dynload_enc.apk  an Umeng-named SDK whose two plug-ins
+#               read four identifiers: in classes.dex (plain), loaded by DexClassLoader from
+#               assets/um_plugin.dex and from classes.dex inside assets/um_plugin2.jar, or from
+#               the same two payloads encrypted (assets/um_plugin*.bin)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -73,5 +77,36 @@ for app in reflect_plain reflect; do
     dex "$app"
     package "$app"
 done
+
+# --- dynamically loaded code: plain, plain payloads, encrypted payloads ----------------------
+dex dynload_plain "$HID/dynload/plugin/src" "$HID/dynload/plugin2/src"
+package dynload_plain
+dex dynload
+for plugin in plugin plugin2; do  # each plug-in dexed on its own
+    mkdir -p "$WORK/$plugin/classes"
+    find "$HID/dynload/$plugin/src" -name '*.java' | LC_ALL=C sort > "$WORK/$plugin/sources.txt"
+    javac -source 8 -target 8 -Xlint:-options -encoding UTF-8 -g:source,lines \
+        -bootclasspath "$ANDROID_JAR" -d "$WORK/$plugin/classes" @"$WORK/$plugin/sources.txt"
+    java -jar "$DX_JAR" --dex --min-sdk-version=21 --output="$WORK/$plugin/classes.dex" "$WORK/$plugin/classes"
+    dexdump -c "$WORK/$plugin/classes.dex" >/dev/null
+    touch -d '1980-01-01 00:00:00 UTC' "$WORK/$plugin/classes.dex"
+done
+mkdir -p "$WORK/dynload/tree/assets"
+cp "$WORK/plugin/classes.dex" "$WORK/dynload/tree/assets/um_plugin.dex"
+(cd "$WORK/plugin2" && rm -f plugin2.jar && TZ=UTC zip -X -q plugin2.jar classes.dex)
+cp "$WORK/plugin2/plugin2.jar" "$WORK/dynload/tree/assets/um_plugin2.jar"
+package dynload
+dex dynload_enc
+mkdir -p "$WORK/dynload_enc/tree/assets"
+# encrypted: XOR with a SHA-256 counter keystream (looks random; a real SDK would use AES)
+for pair in "plugin/classes.dex:um_plugin.bin" "plugin2/plugin2.jar:um_plugin2.bin"; do
+    python3 -c '
+import hashlib, sys
+data = open(sys.argv[1], "rb").read()
+stream = b"".join(hashlib.sha256(b"pica-constructed-%d" % i).digest() for i in range(len(data) // 32 + 1))
+open(sys.argv[2], "wb").write(bytes(a ^ b for a, b in zip(data, stream)))
+' "$WORK/${pair%%:*}" "$WORK/dynload_enc/tree/assets/${pair##*:}"
+done
+package dynload_enc
 
 (cd "$HID" && sha256sum ./*.apk)

@@ -39,7 +39,7 @@ def _pi_by_party(evidence: Evidence, reached: bool = True) -> dict[str, dict[str
             party = "unattributed" if use.attributed_by == "unattributed" else "app"
         sites = result.setdefault(party, {}).setdefault(use.pi_type, [])
         site = f"{use.caller} → {use.api}" + (f" (via {use.via})" if use.via else "")
-        if use.attributed_by in ("jni", "reach"):  # by evidence, not by package: say so
+        if use.attributed_by in ("jni", "reach", "loader"):  # by evidence, not by package: say so
             site += f" (attributed by {use.attributed_by})"
         if site not in sites:
             sites.append(site)
@@ -305,7 +305,7 @@ def _input_rows(evidence: Evidence) -> list[dict[str, Any]]:
             }
         )
     if evidence.has_unpacked_dex and evidence.app:
-        dumped = [d for d in evidence.app.dex_files if d.startswith("dex-dir/")]
+        dumped = [d for d in evidence.app.loaded_dex if d.startswith("dex-dir/")]
         rows.append(
             {
                 "kind": "dex_dir",
@@ -352,7 +352,9 @@ def _hidden_code(evidence: Evidence) -> dict[str, Any] | None:
     """The packers, unread payloads and unresolved reflection, for the top of the report."""
     if not evidence.packers and not evidence.hidden_code:
         return None
-    dumped = [d for d in evidence.app.dex_files if d.startswith("dex-dir/")] if evidence.app else []
+    dumped = (
+        [d for d in evidence.app.loaded_dex if d.startswith("dex-dir/")] if evidence.app else []
+    )
     return {
         "packers": [
             {

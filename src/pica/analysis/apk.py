@@ -20,7 +20,14 @@ from pica.analysis.sdks import (
     sdk_for_class,
     strengthen,
 )
-from pica.evidence import ApiUse, HiddenCode, PackerPresence, ReachablePath, SdkPresence
+from pica.evidence import (
+    ApiUse,
+    HiddenCode,
+    PackerPresence,
+    Party,
+    ReachablePath,
+    SdkPresence,
+)
 from pica.extract.apk import ApkFacts
 from pica.extract.apk.callgraph import CallGraph
 from pica.extract.apk.classrefs import ClassRefs
@@ -40,6 +47,27 @@ class ApkAnalysis:
     weak_sdks: tuple[SdkPresence, ...] = ()
     packers: tuple[PackerPresence, ...] = ()  # hardening services that packed the APK
     hidden_code: tuple[HiddenCode, ...] = ()  # code out of a static reader's sight
+
+
+def _payload_party(
+    uses: tuple[ApiUse, ...], facts: ApkFacts, owner: Callable[[str], SdkEntry | None]
+) -> tuple[ApiUse, ...]:
+    """Call sites in a loaded payload that no catalog prefix claims belong to the party whose
+    code loads it, when that is one SDK (``attributed_by="loader"``)."""
+    payload = set(facts.payload_dex)
+    if not payload:
+        return uses
+    parties = {owner(use.caller_class) for use in facts.loaders}
+    sdks = {p for p in parties if p is not None and not p.is_library}
+    if len(sdks) != 1 or len(parties) != 1:
+        return uses
+    entry = sdks.pop()
+    return tuple(
+        dataclasses.replace(u, party=Party.THIRD, sdk=entry.id, attributed_by="loader")
+        if u.dex in payload and u.sdk is None and u.library is None
+        else u
+        for u in uses
+    )
 
 
 def analyse_apk(
@@ -76,14 +104,21 @@ def analyse_apk(
         ClassRefs(facts.dexes), owner, own, native_owner, facts.jni_classes, with_code
     )
     api_uses = attribute_call_sites(facts.api_uses, owner, own, attributor)
+    api_uses = _payload_party(api_uses, facts, owner)
     detected = strengthen(detected, attributor.signals())
     reachable = None
     if reachability:
         step("reachability from the app's entry points")
         live = app_reachable(facts, CallGraph(facts.dexes))
+        payload = set(facts.payload_dex)
         api_uses = tuple(
             dataclasses.replace(
-                u, reachable=(class_descriptor(u.caller_class), u.caller_method) in live
+                u,
+                # code loaded at run time is entered by reflection, which no edge shows:
+                # whether it is reached stays unknown (None), never "unreached"
+                reachable=None
+                if u.dex in payload
+                else (class_descriptor(u.caller_class), u.caller_method) in live,
             )
             for u in api_uses
         )

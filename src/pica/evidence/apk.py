@@ -25,6 +25,9 @@ class AppInfo:
     sha256: str = ""
     size: int = 0
     dex_files: tuple[str, ...] = ()
+    # DEX read besides the APK's classes*.dex: payloads its code loads
+    # ("assets/p.jar!/classes.dex") and DEX dumped at run time ("dex-dir/classes.dex")
+    loaded_dex: tuple[str, ...] = ()
     class_count: int = 0
     method_count: int = 0
 
@@ -80,7 +83,8 @@ class ApiUse:
     # the caller lies under the app's own packages (manifest package, Application and component
     # packages); "jni": its class declares native methods an SDK's .so exports or registers, or
     # loads an SDK's library; "reach": its class is only reached from, and only reaches, one
-    # SDK's code (obfuscated packages, helpers); "unattributed": none holds, so whose code it
+    # SDK's code (obfuscated packages, helpers); "loader": it is in a DEX payload the code of
+    # one SDK loads at run time (pica.analysis.apk); "unattributed": none holds, so whose code it
     # is stays unknown (party is still FIRST: nothing shows a third party).
     attributed_by: str = "prefix"
     # How the call is made: None, directly; "reflection": through java.lang.reflect, its

@@ -431,3 +431,34 @@ def packers() -> tuple[PackerEntry, ...]:
         )
         for e in load_data("packers.yaml")["packers"]
     )
+
+
+@dataclass(frozen=True)
+class DynamicCode:
+    """What loads code at run time and how its payloads are recognised (dynamic_code.yaml)."""
+
+    loaders: tuple[tuple[str, str], ...]  # (dotted class, member)
+    folders: tuple[str, ...]
+    code_magic: dict[str, bytes]  # dex | zip -> magic at offset 0
+    not_encrypted: tuple[tuple[int, bytes, str], ...]  # (offset, magic, format)
+    encrypted_entropy: float
+    entropy_window: int
+    min_payload_bytes: int
+    max_nesting: int
+
+
+@cache
+def dynamic_code() -> DynamicCode:
+    data = load_data("dynamic_code.yaml")
+    return DynamicCode(
+        loaders=tuple((e["class"], e["member"]) for e in data["loaders"]),
+        folders=_tuple(data["payload_folders"]),
+        code_magic={k: bytes.fromhex(v) for k, v in data["code_magic"].items()},
+        not_encrypted=tuple(
+            (int(e["offset"]), bytes.fromhex(e["hex"]), e["what"]) for e in data["not_encrypted"]
+        ),
+        encrypted_entropy=float(data["encrypted_entropy"]),
+        entropy_window=int(data["entropy_window"]),
+        min_payload_bytes=int(data["min_payload_bytes"]),
+        max_nesting=int(data["max_nesting"]),
+    )

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from pica.extract.apk import arsc
     from pica.extract.apk.container import ApkFile
     from pica.extract.apk.manifest import Manifest
+    from pica.extract.apk.payloads import LoaderUse
 
 MAX_MANIFEST_BYTES = 16 * 1024**2
 MAX_ARSC_BYTES = 128 * 1024**2
@@ -69,6 +70,10 @@ class ApkFacts:
     delegate_applications: tuple[str, ...] = ()
     # code the reader could not see into: reflective calls whose target stays unknown
     hidden: tuple[HiddenCode, ...] = ()
+    # code loaded at run time: the loader call sites, and the DEX payloads read from assets/,
+    # res/raw/ and archives there (their names, "assets/p.jar!/classes.dex")
+    loaders: tuple[LoaderUse, ...] = ()
+    payload_dex: tuple[str, ...] = ()
 
 
 def _permissions(manifest: Manifest) -> tuple[Permission, ...]:
@@ -229,6 +234,25 @@ def _applications(dexes: list[DexFile]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+def _loader_facts(loaders: list[LoaderUse]) -> tuple[HiddenCode, ...]:
+    """One fact per method that loads code at run time: what it loads may come from anywhere
+    (a file it downloaded), so it is listed; it blocks no verdict by itself."""
+    seen: dict[str, HiddenCode] = {}
+    for use in loaders:
+        key = f"{use.caller_class}.{use.caller_method}"
+        seen.setdefault(
+            key,
+            HiddenCode(
+                kind="loader",
+                detail=f"loads code at run time: {use.loader} in {use.caller_class}."
+                f"{use.caller_method.split('(', 1)[0]}",
+                source=use.source,
+                blocks_absence=False,
+            ),
+        )
+    return tuple(seen.values())
+
+
 def _check_dex_head(apk: ApkFile, name: str) -> None:
     """Refuse a DEX entry whose header is not a DEX's, or whose own file size disagrees with
     the zip's, before inflating the whole entry (a lying entry costs 112 bytes, not 500 MB)."""
@@ -261,6 +285,7 @@ def extract(
         find_policy_mentions,
     )
     from pica.extract.apk.manifest import parse_manifest
+    from pica.extract.apk.payloads import find_loaders, find_payloads
     from pica.extract.apk.reflection import scan_reflection
 
     step = progress or (lambda _msg: None)
@@ -283,6 +308,13 @@ def extract(
             step(f"reading {name}")
             _check_dex_head(apk, name)
             dexes.append(DexFile(apk.read(name), name))
+        step("code loaded at run time")
+        try:
+            loaders = find_loaders(dexes)
+        except (struct.error, IndexError) as exc:
+            raise InputError(f"{apk.path.name}: malformed DEX ({exc})") from exc
+        payloads = find_payloads(apk, bool(loaders))
+        dexes += payloads.dexes
         extra = read_dex_dir(dex_dir) if dex_dir is not None else []
         dexes += extra
         step("sensitive API call sites")
@@ -312,7 +344,8 @@ def extract(
             file_name=apk.path.name,
             sha256=apk.sha256,
             size=apk.size,
-            dex_files=tuple(d.name for d in dexes),
+            dex_files=tuple(dex_names),
+            loaded_dex=tuple(d.name for d in payloads.dexes + extra),
             class_count=sum(d.class_count for d in dexes),
             method_count=sum(d.method_id_count for d in dexes),
         )
@@ -333,7 +366,9 @@ def extract(
             asset_names=_asset_names(apk),
             extra_dex=tuple(d.name for d in extra),
             delegate_applications=_applications(extra),
-            hidden=tuple(hidden),
+            hidden=tuple(hidden) + tuple(payloads.hidden) + _loader_facts(loaders),
+            loaders=tuple(loaders),
+            payload_dex=tuple(d.name for d in payloads.dexes),
         )
     finally:
         apk.close()

@@ -18,6 +18,9 @@
 #               read four identifiers: in classes.dex (plain), loaded by DexClassLoader from
 #               assets/um_plugin.dex and from classes.dex inside assets/um_plugin2.jar, or from
 #               the same two payloads encrypted (assets/um_plugin*.bin)
+#   jni_plain.apk / jni.apk  a fictional SDK reading the IMEI, the serial and the Wi-Fi MAC
+#               in Java (plain) or in lib/x86_64/libfakenative.so (JNI lookup of getDeviceId,
+#               the ro.serialno property, /sys/class/net/wlan0/address)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -108,5 +111,13 @@ open(sys.argv[2], "wb").write(bytes(a ^ b for a, b in zip(data, stream)))
 ' "$WORK/${pair%%:*}" "$WORK/dynload_enc/tree/assets/${pair##*:}"
 done
 package dynload_enc
+
+# --- native code: plain (Java) and hidden (a JNI library) ---------------------------------
+dex jni_plain
+package jni_plain
+dex jni
+mkdir -p "$WORK/jni/tree/lib/x86_64"
+so "$HID/jni/native/fakenative.c" "$WORK/jni/tree/lib/x86_64/libfakenative.so"
+package jni
 
 (cd "$HID" && sha256sum ./*.apk)

@@ -39,7 +39,12 @@ def _pi_by_party(evidence: Evidence, reached: bool = True) -> dict[str, dict[str
             party = "unattributed" if use.attributed_by == "unattributed" else "app"
         sites = result.setdefault(party, {}).setdefault(use.pi_type, [])
         site = f"{use.caller} → {use.api}" + (f" (via {use.via})" if use.via else "")
-        if use.attributed_by in ("jni", "reach", "loader"):  # by evidence, not by package: say so
+        if use.attributed_by in (
+            "jni",
+            "reach",
+            "loader",
+            "native",
+        ):  # by evidence, not by package: say so
             site += f" (attributed by {use.attributed_by})"
         if site not in sites:
             sites.append(site)

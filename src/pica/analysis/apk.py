@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from pica.analysis.attribution import Attributor
 from pica.analysis.packers import detect_packers, hidden_by_packers
@@ -70,6 +71,18 @@ def _payload_party(
     )
 
 
+def _native_party(uses: tuple[ApiUse, ...]) -> tuple[ApiUse, ...]:
+    """A native library's PI reads that no JNI class attributes belong to the SDK whose
+    catalog entry names the library (``attributed_by="native"``)."""
+    out = []
+    for u in uses:
+        entry = native_owner(PurePosixPath(u.dex).name) if u.via == "native" and not u.sdk else None
+        if entry is not None and not entry.is_library:
+            u = dataclasses.replace(u, party=Party.THIRD, sdk=entry.id, attributed_by="native")
+        out.append(u)
+    return tuple(out)
+
+
 def analyse_apk(
     facts: ApkFacts, *, reachability: bool = True, progress: Progress | None = None
 ) -> ApkAnalysis:
@@ -105,6 +118,7 @@ def analyse_apk(
     )
     api_uses = attribute_call_sites(facts.api_uses, owner, own, attributor)
     api_uses = _payload_party(api_uses, facts, owner)
+    api_uses = _native_party(api_uses)
     detected = strengthen(detected, attributor.signals())
     reachable = None
     if reachability:
@@ -117,7 +131,7 @@ def analyse_apk(
                 # code loaded at run time is entered by reflection, which no edge shows:
                 # whether it is reached stays unknown (None), never "unreached"
                 reachable=None
-                if u.dex in payload
+                if u.dex in payload or u.via == "native"
                 else (class_descriptor(u.caller_class), u.caller_method) in live,
             )
             for u in api_uses

@@ -84,11 +84,14 @@ class ApiUse:
     # packages); "jni": its class declares native methods an SDK's .so exports or registers, or
     # loads an SDK's library; "reach": its class is only reached from, and only reaches, one
     # SDK's code (obfuscated packages, helpers); "loader": it is in a DEX payload the code of
-    # one SDK loads at run time (pica.analysis.apk); "unattributed": none holds, so whose code it
+    # one SDK loads at run time (pica.analysis.apk); "native": a native library's PI read
+    # (via="native"), the library named by an SDK's catalog entry; "unattributed": none holds, so whose code it
     # is stays unknown (party is still FIRST: nothing shows a third party).
     attributed_by: str = "prefix"
     # How the call is made: None, directly; "reflection": through java.lang.reflect, its
-    # target resolved from constants in the calling method (pica.extract.apk.reflection)
+    # target resolved from constants in the calling method (pica.extract.apk.reflection);
+    # "native": read in a native library's strings (a JNI lookup of the API, or an identifier's
+    # property or file; pica.extract.apk.native), the caller its JNI class or the library file
     via: str | None = None
 
     @property

@@ -462,3 +462,21 @@ def dynamic_code() -> DynamicCode:
         min_payload_bytes=int(data["min_payload_bytes"]),
         max_nesting=int(data["max_nesting"]),
     )
+
+
+@dataclass(frozen=True)
+class NativeIdentifier:
+    """A string a native library reads an identifier through (property name or file path)."""
+
+    string: str
+    pi_types: tuple[str, ...]
+    source: str
+
+
+@cache
+def native_identifiers() -> tuple[NativeIdentifier, ...]:
+    """From native_identifiers.yaml."""
+    return tuple(
+        NativeIdentifier(string=e["string"], pi_types=_tuple(e["pi"]), source=e["source"])
+        for e in load_data("native_identifiers.yaml")["strings"]
+    )

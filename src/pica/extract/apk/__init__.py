@@ -33,6 +33,7 @@ from pica.extract.apk.dex import DexFile
 
 if TYPE_CHECKING:
     from pica.extract.apk import arsc
+    from pica.extract.apk.api_scan import ApiTable
     from pica.extract.apk.container import ApkFile
     from pica.extract.apk.manifest import Manifest
     from pica.extract.apk.payloads import LoaderUse
@@ -156,11 +157,14 @@ def _native_libs(apk: ApkFile) -> tuple[str, ...]:
 ABI_ORDER = ("arm64-v8a", "armeabi-v7a", "armeabi", "x86_64", "x86")
 
 
-def _jni_classes(apk: ApkFile, dexes: list[DexFile]) -> dict[str, frozenset[str]]:
-    """JNI classes per native library, one ABI's copy of each file name (the first of
-    ``ABI_ORDER`` present); nothing is read when there is no library or no class declares a
-    native method."""
-    from pica.extract.apk.native import MAX_SO_BYTES, jni_classes
+def _native(
+    apk: ApkFile, dexes: list[DexFile], table: ApiTable
+) -> tuple[dict[str, frozenset[str]], list[ApiUse], list[HiddenCode]]:
+    """Per native library, one ABI's copy of each file name (the first of ``ABI_ORDER``
+    present): its JNI classes (read only when some class declares a native method), the PI
+    reads its strings show (``ApiUse`` with ``via="native"``, the caller the library file or
+    its one JNI class), and a fact for each library too large or unreadable to scan."""
+    from pica.extract.apk.native import MAX_SO_BYTES, jni_classes, native_reads
 
     chosen: dict[str, tuple[int, str]] = {}
     for n in apk.names():
@@ -170,16 +174,43 @@ def _jni_classes(apk: ApkFile, dexes: list[DexFile]) -> dict[str, frozenset[str]
         rank = ABI_ORDER.index(parts[1]) if parts[1] in ABI_ORDER else len(ABI_ORDER)
         if parts[2] not in chosen or rank < chosen[parts[2]][0]:
             chosen[parts[2]] = (rank, n)
-    if not chosen or not any(d.native_method_classes for d in dexes):
-        return {}
+    natives = {d for dex in dexes for d in dex.native_method_classes}
     out: dict[str, frozenset[str]] = {}
+    uses: list[ApiUse] = []
+    facts: list[HiddenCode] = []
     for lib, (_rank, entry) in sorted(chosen.items()):
         try:
             data = apk.read(entry, MAX_SO_BYTES)
-        except InputError:  # oversized or unreadable: no evidence from it, not a bad APK
+        except InputError as exc:  # oversized or unreadable: a fact, not a bad APK
+            facts.append(
+                HiddenCode(
+                    kind="native",
+                    detail=f"{entry}: not scanned ({exc})",
+                    source=f"{apk.path.name}!/{entry}",
+                    blocks_absence=False,
+                )
+            )
             data = b""
-        out[lib] = jni_classes(data)
-    return out
+        if natives:
+            out[lib] = jni_classes(data)
+        bound = sorted(c for c in out.get(lib, ()) if "L" + c.replace(".", "/") + ";" in natives)
+        caller = bound[0] if len(bound) == 1 else entry
+        for read in native_reads(data, table.methods, table.fields, table.requires_string):
+            what = "JNI lookup of" if read.kind == "jni" else "reads"
+            uses += [
+                ApiUse(
+                    pi_type=pi,
+                    api=read.api,
+                    caller_class=caller,
+                    caller_method="native",
+                    dex=entry,
+                    offset=read.offset,
+                    source=f"{entry} string @0x{read.offset:x}: {what} {read.api}",
+                    via="native",
+                )
+                for pi in read.pi_types
+            ]
+    return out, uses, facts
 
 
 def _asset_names(apk: ApkFile) -> tuple[str, ...]:
@@ -322,6 +353,9 @@ def extract(
             api_uses = scan_sensitive_apis(dexes)
             table = ApiTable()
             reflective, hidden = scan_reflection(dexes, table.methods, table.fields)
+            jni, native_uses, native_facts = _native(apk, dexes, table)
+            reflective += native_uses
+            hidden += native_facts
             known = {(u.pi_type, u.api, u.dex, u.offset) for u in api_uses}
             api_uses += [u for u in reflective if (u.pi_type, u.api, u.dex, u.offset) not in known]
             class_names = tuple(n for dex in dexes for n in dex.class_names())
@@ -362,7 +396,7 @@ def extract(
             native_libs=_native_libs(apk),
             dexes=tuple(dexes),
             policy_files=policy_files,
-            jni_classes=_jni_classes(apk, dexes),
+            jni_classes=jni,
             asset_names=_asset_names(apk),
             extra_dex=tuple(d.name for d in extra),
             delegate_applications=_applications(extra),

@@ -265,6 +265,14 @@ def _applications(dexes: list[DexFile]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+def _merge(*wanted: dict[str, set[str]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for w in wanted:
+        for cls, names in w.items():
+            out.setdefault(cls, set()).update(names)
+    return out
+
+
 def _loader_facts(loaders: list[LoaderUse]) -> tuple[HiddenCode, ...]:
     """One fact per method that loads code at run time: what it loads may come from anywhere
     (a file it downloaded), so it is listed; it blocks no verdict by itself."""
@@ -316,8 +324,8 @@ def extract(
         find_policy_mentions,
     )
     from pica.extract.apk.manifest import parse_manifest
-    from pica.extract.apk.payloads import find_loaders, find_payloads
-    from pica.extract.apk.reflection import scan_reflection
+    from pica.extract.apk.payloads import find_loaders, find_payloads, loader_methods
+    from pica.extract.apk.reflection import LOOKUPS, scan_reflection
 
     step = progress or (lambda _msg: None)
     apk = open_apk(path)
@@ -339,20 +347,27 @@ def extract(
             step(f"reading {name}")
             _check_dex_head(apk, name)
             dexes.append(DexFile(apk.read(name), name))
-        step("code loaded at run time")
-        try:
-            loaders = find_loaders(dexes)
-        except (struct.error, IndexError) as exc:
-            raise InputError(f"{apk.path.name}: malformed DEX ({exc})") from exc
-        payloads = find_payloads(apk, bool(loaders))
-        dexes += payloads.dexes
-        extra = read_dex_dir(dex_dir) if dex_dir is not None else []
-        dexes += extra
         step("sensitive API call sites")
         try:
-            api_uses = scan_sensitive_apis(dexes)
+            # one pass over the code also collects the reflection and class-loader call sites
+            also = _merge(LOOKUPS, loader_methods())
+            hits: dict[str, dict] = {}
+            api_uses = scan_sensitive_apis(dexes, also, hits)
+            step("code loaded at run time")
+            loaders = find_loaders(dexes, hits)
+            payloads = find_payloads(apk, bool(loaders))
+            extra = read_dex_dir(dex_dir) if dex_dir is not None else []
+            if payloads.dexes or extra:  # their call sites, read like the APK's own
+                dexes += payloads.dexes + extra
+                own = {(u.pi_type, u.api, u.dex, u.offset) for u in api_uses}
+                api_uses += [
+                    u
+                    for u in scan_sensitive_apis(payloads.dexes + extra, also, hits)
+                    if (u.pi_type, u.api, u.dex, u.offset) not in own
+                ]
+            step("reflection and native code")
             table = ApiTable()
-            reflective, hidden = scan_reflection(dexes, table.methods, table.fields)
+            reflective, hidden = scan_reflection(dexes, table.methods, table.fields, hits)
             jni, native_uses, native_facts = _native(apk, dexes, table)
             reflective += native_uses
             hidden += native_facts

@@ -25,9 +25,15 @@ from pica import knowledge
 from pica.errors import InputError
 from pica.evidence import HiddenCode
 from pica.extract.apk.container import ApkFile, open_nested
-from pica.extract.apk.dex import INVOKE_OPS, DexFile, descriptor_to_java, java_to_descriptor
+from pica.extract.apk.dex import (
+    INVOKE_OPS,
+    DexFile,
+    Ref,
+    descriptor_to_java,
+    java_to_descriptor,
+)
 
-__all__ = ["LoaderUse", "Payloads", "find_loaders", "find_payloads"]
+__all__ = ["LoaderUse", "Payloads", "find_loaders", "find_payloads", "loader_methods"]
 
 
 @dataclass(frozen=True)
@@ -46,17 +52,34 @@ class Payloads:
     hidden: list[HiddenCode] = field(default_factory=list)
 
 
-def find_loaders(dexes: list[DexFile]) -> list[LoaderUse]:
-    """Every call site of a code-loading API (dynamic_code.yaml ``loaders``)."""
+def loader_methods() -> dict[str, set[str]]:
+    """The code-loading APIs as {class descriptor: member names}."""
     wanted: dict[str, set[str]] = {}
     for cls, member in knowledge.dynamic_code().loaders:
         wanted.setdefault(java_to_descriptor(cls), set()).add(member)
+    return wanted
+
+
+def find_loaders(
+    dexes: list[DexFile], hits: dict[str, dict[int, list[Ref]]] | None = None
+) -> list[LoaderUse]:
+    """Every call site of a code-loading API (dynamic_code.yaml ``loaders``). ``hits``: call
+    sites the API scan's pass collected per DEX, when it did."""
+    wanted = loader_methods()
     found: list[LoaderUse] = []
     for dex in dexes:
         ids = dex.method_indexes(wanted)
         if not ids:
             continue
-        for method_idx, refs in sorted(dex.find_refs({INVOKE_OPS: set(ids)}).items()):
+        if hits is not None and dex.name in hits:
+            calls = {
+                m: [r for r in refs if r.index in ids]
+                for m, refs in hits[dex.name].items()
+                if any(r.index in ids for r in refs)
+            }
+        else:
+            calls = dex.find_refs({INVOKE_OPS: set(ids)})
+        for method_idx, refs in sorted(calls.items()):
             sig = dex.method_signature(method_idx)
             for ref in refs:
                 desc, name = ids[ref.index]

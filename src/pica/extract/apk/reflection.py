@@ -36,6 +36,7 @@ from pica.extract.apk.dex import (
     INVOKE_OPS,
     SGET_OPS,
     DexFile,
+    Ref,
     descriptor_to_java,
     java_to_descriptor,
 )
@@ -49,11 +50,8 @@ _STRING = "Ljava/lang/String;"
 _METHOD = "Ljava/lang/reflect/Method;"
 _FIELD = "Ljava/lang/reflect/Field;"
 _OBJECT = "Ljava/lang/Object;"
-LOOKUPS = {
-    _CLASS: {"forName", "getMethod", "getDeclaredMethod", "getField", "getDeclaredField"},
-    _LOADER: {"loadClass"},
-    _METHOD: {"invoke"},
-}
+# Only methods that look a member up are decoded (a forName or invoke alone names nothing).
+LOOKUPS = {_CLASS: {"getMethod", "getDeclaredMethod", "getField", "getDeclaredField"}}
 _FIELD_GETS = {
     "get", "getBoolean", "getByte", "getChar", "getDouble", "getFloat", "getInt", "getLong",
     "getShort",
@@ -95,6 +93,10 @@ class _Table:
     def __init__(self, methods: dict[tuple[str, str], tuple[str, ...]], fields) -> None:
         self.methods, self.fields = methods, fields
         self.classes = {d for d, _n in methods} | {d for d, _n in fields}
+        # every sensitive name a constant could be part of, for a cheap "could it matter" test
+        names = {n for _d, n in methods} | {n for _d, n in fields}
+        names |= {descriptor_to_java(d) for d in self.classes}
+        self.haystack = "\n".join(sorted(names))
 
     def resolve(self, member: _Member) -> tuple[str, tuple[str, ...], bool] | None:
         """(descriptor, PI types, class inferred from the name) of a sensitive member."""
@@ -252,13 +254,32 @@ def _invoke(
     return None
 
 
+def _worth_decoding(dex: DexFile, method_idx: int, table: _Table) -> bool:
+    """Whether a register-level pass can find anything: the method loads a string constant
+    that is part of a sensitive class or member name (a name built from constants is made of
+    such parts), or touches a PI-related class (a const-class or a call: an unresolved lookup
+    there is a fact). Read from the cheap reference decode."""
+    for ref in dex.refs(method_idx):
+        if ref.opcode in (CONST_STRING, CONST_STRING_JUMBO):
+            text = dex.string(ref.index)
+            if text and text in table.haystack:  # part of a sensitive class or member name
+                return True
+        elif ref.opcode == CONST_CLASS and dex.type_name(ref.index) in table.classes:
+            return True
+        elif ref.opcode in INVOKE_OPS and dex.method_class(ref.index) in table.classes:
+            return True
+    return False
+
+
 def scan_reflection(
     dexes: Sequence[DexFile],
     methods: dict[tuple[str, str], tuple[str, ...]],
     fields: dict[tuple[str, str], tuple[str, ...]],
+    hits: dict[str, dict[int, list[Ref]]] | None = None,
 ) -> tuple[list[ApiUse], list[HiddenCode]]:
     """Sensitive calls made by reflection (resolved), and the unresolved reflective calls of
-    methods that also touch a PI-related class, over every DEX."""
+    methods that also touch a PI-related class, over every DEX. ``hits``: the call sites of
+    the lookup methods per DEX, when the API scan's pass collected them (``LOOKUPS``)."""
     table = _Table(methods, fields)
     uses: list[ApiUse] = []
     facts: list[HiddenCode] = []
@@ -266,7 +287,15 @@ def scan_reflection(
         ids = dex.method_indexes({k: set(v) for k, v in LOOKUPS.items()})
         if not ids:
             continue
-        for method_idx in sorted(dex.find_refs({INVOKE_OPS: set(ids)})):
+        if hits is not None and dex.name in hits:  # collected by the API scan's pass
+            candidates = [
+                m for m, refs in hits[dex.name].items() if any(r.index in ids for r in refs)
+            ]
+        else:
+            candidates = list(dex.find_refs({INVOKE_OPS: set(ids)}))
+        for method_idx in sorted(candidates):
+            if not _worth_decoding(dex, method_idx, table):
+                continue
             found = _scan_method(dex, method_idx, table)
             caller_class = descriptor_to_java(dex.method_class(method_idx))
             sig = dex.method_signature(method_idx)

@@ -183,3 +183,33 @@ def test_cli_dex_dir(tmp_path: Path, dump_dir: Path):
     assert bad.returncode == 2 and "not a DEX" in bad.stderr, bad.stderr
     alone = _pica("audit", "--policy", str(out), "--dex-dir", str(dump_dir), "-q", cwd=tmp_path)
     assert alone.returncode == 2 and "--dex-dir needs the APK" in alone.stderr, alone.stderr
+
+
+def test_absence_rule_2_1_turns_inconclusive_only_while_code_is_hidden():
+    """2.1 with a policy that names its one SDK with purpose and PI (compliant on what the APK
+    shows): a packer makes "every reached PI type and SDK disclosed" unprovable."""
+    from test_policy_constructed import BODY, page
+
+    from pica.analysis.disclosure import compare
+    from pica.evidence import Evidence, HiddenCode, SdkPresence
+    from pica.extract.policy import extract
+
+    table = (
+        "<h2>第三方SDK目录</h2><table><tr><th>SDK名称</th><th>第三方公司</th><th>使用目的</th>"
+        "<th>收集个人信息</th></tr><tr><td>友盟统计SDK</td><td>友盟同欣（北京）科技有限公司</td>"
+        "<td>统计分析</td><td>设备标识符（IMEI、OAID）、Android ID</td></tr></table>"
+    )
+    policy = extract(page(body=BODY + table).encode(), name="p.html")
+    sdk = SdkPresence(sdk_id="友盟统计SDK", name="友盟统计SDK", name_zh=None, vendor="",
+                      category="analytics", chinese=True, signals=())  # fmt: skip
+    evidence = Evidence(
+        inputs={"policy": "p.html", "apk": "packed.apk"}, policy=policy, sdks=(sdk,)
+    )
+    evidence.consistency = compare(policy, (), (), (sdk,), None)
+    load_rules()
+    assert RULES["2.1"](evidence).verdict is Verdict.COMPLIANT
+    evidence.hidden_code = (HiddenCode("packer", "360加固 (Jiagu) (Qihoo 360)", "libjiagu.so"),)
+    hidden = RULES["2.1"](evidence)
+    assert hidden.verdict is Verdict.INCONCLUSIVE and PHRASE in hidden.reason
+    evidence.inputs["dex_dir"] = "dump"  # the dumped DEX restores the plain verdict
+    assert RULES["2.1"](evidence).verdict is Verdict.COMPLIANT

@@ -38,8 +38,13 @@ def _pi_by_party(evidence: Evidence, reached: bool = True) -> dict[str, dict[str
         else:  # code outside the app's packages that no SDK rule claims stays apart
             party = "unattributed" if use.attributed_by == "unattributed" else "app"
         sites = result.setdefault(party, {}).setdefault(use.pi_type, [])
-        site = f"{use.caller} → {use.api}"
-        if use.attributed_by in ("jni", "reach"):  # by evidence, not by package: say so
+        site = f"{use.caller} → {use.api}" + (f" (via {use.via})" if use.via else "")
+        if use.attributed_by in (
+            "jni",
+            "reach",
+            "loader",
+            "native",
+        ):  # by evidence, not by package: say so
             site += f" (attributed by {use.attributed_by})"
         if site not in sites:
             sites.append(site)
@@ -184,6 +189,7 @@ def gather(
     trace: str | os.PathLike[str] | None = None,
     device_profile: str | os.PathLike[str] | None = None,
     net: Sequence[str | os.PathLike[str]] = (),
+    dex_dir: str | os.PathLike[str] | None = None,
 ) -> Evidence:
     """Run the extractors for the inputs given and assemble the Evidence."""
     step = progress or (lambda _msg: None)
@@ -195,6 +201,10 @@ def gather(
         evidence.inputs["checklist"] = Path(checklist).name
     if apk is None and policy is None and trace is None and not net:
         raise InputError("nothing to audit: give an APK, a policy, a trace, a capture, or several")
+    if dex_dir is not None and apk is None:
+        raise InputError(
+            "--dex-dir needs the APK whose code it holds (pica audit APP.apk --dex-dir DIR)"
+        )
     if device_profile is not None:
         from pica.extract.device_profile import read_device_profile
 
@@ -222,7 +232,7 @@ def gather(
         from pica.analysis.apk import analyse_apk
         from pica.extract.apk import extract as extract_apk
 
-        facts = extract_apk(apk, progress=step)
+        facts = extract_apk(apk, progress=step, dex_dir=dex_dir)
         derived = analyse_apk(facts, reachability=reachability, progress=step)
         evidence.inputs["apk"] = Path(apk).name
         evidence.app = facts.app
@@ -236,6 +246,10 @@ def gather(
         evidence.sdks = derived.sdks
         evidence.weak_sdks = derived.weak_sdks
         evidence.reachable = derived.reachable
+        evidence.packers = derived.packers
+        evidence.hidden_code = derived.hidden_code
+        if dex_dir is not None:
+            evidence.inputs["dex_dir"] = Path(dex_dir).name
         if policy is None and facts.policy_files:
             location, raw = next(iter(facts.policy_files.items()))
             name = f"{Path(apk).name}!/{location}"
@@ -295,6 +309,16 @@ def _input_rows(evidence: Evidence) -> list[dict[str, Any]]:
                 "size": len(evidence.policy.text),
             }
         )
+    if evidence.has_unpacked_dex and evidence.app:
+        dumped = [d for d in evidence.app.loaded_dex if d.startswith("dex-dir/")]
+        rows.append(
+            {
+                "kind": "dex_dir",
+                "name": evidence.inputs["dex_dir"],
+                "sha256": "",
+                "size": len(dumped),
+            }
+        )
     if "checklist" in evidence.inputs:
         rows.append(
             {
@@ -327,6 +351,29 @@ def _input_rows(evidence: Evidence) -> list[dict[str, Any]]:
             }  # fmt: skip
         )
     return rows
+
+
+def _hidden_code(evidence: Evidence) -> dict[str, Any] | None:
+    """The packers, unread payloads and unresolved reflection, for the top of the report."""
+    if not evidence.packers and not evidence.hidden_code:
+        return None
+    dumped = (
+        [d for d in evidence.app.loaded_dex if d.startswith("dex-dir/")] if evidence.app else []
+    )
+    return {
+        "packers": [
+            {
+                "id": p.packer_id,
+                "vendor": p.vendor,
+                "name": p.name,
+                "signals": [dataclasses.asdict(s) for s in p.signals],
+            }
+            for p in evidence.packers
+        ],
+        "facts": [dataclasses.asdict(h) for h in evidence.hidden_code],
+        "unpacked_dex": dumped,
+        "absence_inconclusive": bool(evidence.code_hidden()),
+    }
 
 
 def build_report(evidence: Evidence) -> Report:
@@ -369,6 +416,7 @@ def build_report(evidence: Evidence) -> Report:
         findings=findings,
         app=dataclasses.asdict(evidence.app) if evidence.app else None,
         category=category,
+        hidden_code=_hidden_code(evidence),
         category_proposal=_category_proposal(evidence),
         permissions=[
             {
@@ -441,8 +489,10 @@ def audit(
     trace: str | os.PathLike[str] | None = None,
     device_profile: str | os.PathLike[str] | None = None,
     net: Sequence[str | os.PathLike[str]] = (),
+    dex_dir: str | os.PathLike[str] | None = None,
 ) -> Report:
-    """Audit an app (APK, policy, a runtime trace and/or captures) against all 31 items."""
+    """Audit an app (APK, policy, a runtime trace and/or captures) against all 31 items.
+    ``dex_dir``: DEX files dumped at run time, analysed with the APK's manifest."""
     evidence = gather(
         apk,
         policy,
@@ -452,5 +502,6 @@ def audit(
         trace=trace,
         device_profile=device_profile,
         net=net,
+        dex_dir=dex_dir,
     )
     return build_report(evidence)

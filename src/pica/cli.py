@@ -235,6 +235,14 @@ def audit(
     ] = None,
     device_profile: DeviceProfileOption = None,
     net: NetOption = None,
+    dex_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--dex-dir",
+            help="DEX files dumped at run time (a packed app's real code, by the recorder or "
+            "any unpacker), analysed with the APK's manifest.",
+        ),
+    ] = None,
     demo: Annotated[
         bool, typer.Option("--demo", help="Audit the demo app shipped with pica.")
     ] = False,
@@ -259,6 +267,7 @@ def audit(
         trace=trace,
         device_profile=device_profile,
         net=net or (),
+        dex_dir=dex_dir,
     )
 
 

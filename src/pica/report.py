@@ -64,6 +64,10 @@ class Report:
     findings: list[Finding]
     app: dict[str, Any] | None = None
     category: dict[str, Any] | None = None
+    # Code out of a static reader's sight: packers detected (vendor, signals), payloads and
+    # reflective calls it could not read, and the DEX files dumped at run time that restore it
+    # (--dex-dir); None when nothing was hidden.
+    hidden_code: dict[str, Any] | None = None
     # Without --category: the app type proposed from the APK and policy, its confidence and
     # signals, and whether 4.1 was judged against it ("used").
     category_proposal: dict[str, Any] | None = None

@@ -46,14 +46,22 @@ class _Visit:
     gate: str | None
 
 
+def application_classes(facts: ApkFacts) -> list[str]:
+    """The manifest's Application, and the Application subclasses of DEX files dumped at run
+    time (--dex-dir): a packer's stub Application hands over to the real one, which no call
+    edge shows."""
+    names = [facts.manifest.application_class] if facts.manifest.application_class else []
+    return names + [c for c in facts.delegate_applications if c not in names]
+
+
 def entry_points(graph: CallGraph, facts: ApkFacts) -> list[tuple[Node, str]]:
     """(method, why) for everything Android may run before any activity exists."""
     manifest = facts.manifest
     runtime = android_runtime()
     lifecycle = runtime.lifecycle
     entries: list[tuple[Node, str]] = []
-    if manifest.application_class:
-        for node in graph.lifecycle(manifest.application_class, lifecycle["application"]):
+    for app_class in application_classes(facts):
+        for node in graph.lifecycle(app_class, lifecycle["application"]):
             entries.append((node, "Application"))
     for comp in manifest.components:
         if comp.kind == "provider":
@@ -211,9 +219,7 @@ def app_entry_points(graph: CallGraph, facts: ApkFacts) -> list[tuple[Node, str]
     androidx.startup initializer — their constructors, static initializers and every method the framework may
     call on them (lifecycle, callbacks, android:onClick handlers named in layouts)."""
     manifest = facts.manifest
-    named: list[tuple[str, str]] = []
-    if manifest.application_class:
-        named.append((manifest.application_class, "Application"))
+    named: list[tuple[str, str]] = [(c, "Application") for c in application_classes(facts)]
     named += [(name, "Instrumentation") for name in manifest.instrumentation]
     for comp in manifest.components:
         if comp.kind in COMPONENT_KINDS:
@@ -300,8 +306,7 @@ def app_reachable(facts: ApkFacts, graph: CallGraph | None = None) -> frozenset[
 
 def _declared_classes(facts: ApkFacts) -> list[str]:
     names = [c.name for c in facts.manifest.components] + list(facts.manifest.instrumentation)
-    if facts.manifest.application_class:
-        names.append(facts.manifest.application_class)
+    names += application_classes(facts)
     for comp in facts.manifest.components:
         names += list(comp.meta_data_names)
     return names

@@ -15,7 +15,10 @@ from pica.evidence.apk import (
     AppInfo,
     Component,
     EmbeddedPolicy,
+    HiddenCode,
     HostRef,
+    PackerPresence,
+    PackerSignal,
     Party,
     Permission,
     ResourceString,
@@ -77,7 +80,10 @@ __all__ = [
     "ConsentEvent",
     "EmbeddedPolicy",
     "Evidence",
+    "HiddenCode",
     "HostRef",
+    "PackerPresence",
+    "PackerSignal",
     "Party",
     "Permission",
     "PiDisclosure",
@@ -126,6 +132,10 @@ class Evidence:
     # third-party SDKs detected only weakly (a domain string alone, manifest entries whose
     # classes are absent): listed in the report, never counted by a rule or the comparison
     weak_sdks: tuple[SdkPresence, ...] = ()
+    packers: tuple[PackerPresence, ...] = ()  # packers detected in the APK (analysis.packers)
+    # code out of a static reader's sight (packed DEX, encrypted payloads, unresolved
+    # reflection); an absence verdict is inconclusive while one blocks it (rules.common)
+    hidden_code: tuple[HiddenCode, ...] = ()
 
     @property
     def has_apk(self) -> bool:
@@ -134,6 +144,18 @@ class Evidence:
     @property
     def has_policy(self) -> bool:
         return self.policy is not None
+
+    @property
+    def has_unpacked_dex(self) -> bool:
+        """DEX files dumped at run time were given (--dex-dir): hidden code is in sight."""
+        return "dex_dir" in self.inputs
+
+    def code_hidden(self) -> tuple[HiddenCode, ...]:
+        """The hidden code that makes an absence in the code no evidence: none once the DEX
+        dumped at run time is given (--dex-dir)."""
+        if self.has_unpacked_dex:
+            return ()
+        return tuple(h for h in self.hidden_code if h.blocks_absence)
 
     @property
     def has_trace(self) -> bool:

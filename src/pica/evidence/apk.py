@@ -25,6 +25,9 @@ class AppInfo:
     sha256: str = ""
     size: int = 0
     dex_files: tuple[str, ...] = ()
+    # DEX read besides the APK's classes*.dex: payloads its code loads
+    # ("assets/p.jar!/classes.dex") and DEX dumped at run time ("dex-dir/classes.dex")
+    loaded_dex: tuple[str, ...] = ()
     class_count: int = 0
     method_count: int = 0
 
@@ -80,9 +83,16 @@ class ApiUse:
     # the caller lies under the app's own packages (manifest package, Application and component
     # packages); "jni": its class declares native methods an SDK's .so exports or registers, or
     # loads an SDK's library; "reach": its class is only reached from, and only reaches, one
-    # SDK's code (obfuscated packages, helpers); "unattributed": none holds, so whose code it
+    # SDK's code (obfuscated packages, helpers); "loader": it is in a DEX payload the code of
+    # one SDK loads at run time (pica.analysis.apk); "native": a native library's PI read
+    # (via="native"), the library named by an SDK's catalog entry; "unattributed": none holds, so whose code it
     # is stays unknown (party is still FIRST: nothing shows a third party).
     attributed_by: str = "prefix"
+    # How the call is made: None, directly; "reflection": through java.lang.reflect, its
+    # target resolved from constants in the calling method (pica.extract.apk.reflection);
+    # "native": read in a native library's strings (a JNI lookup of the API, or an identifier's
+    # property or file; pica.extract.apk.native), the caller its JNI class or the library file
+    via: str | None = None
 
     @property
     def caller(self) -> str:
@@ -135,3 +145,36 @@ class SdkPresence:
     # component whose class is present; weak: only a domain string, or manifest entries whose
     # classes are absent. Weak detections are facts, never counted as an SDK the app carries.
     confidence: str = "strong"
+
+
+@dataclass(frozen=True)
+class PackerSignal:
+    """One name in the APK that a packer leaves (pica.knowledge.packers)."""
+
+    kind: str  # application | class | native_lib | asset
+    value: str  # the name found (class, file)
+    pattern: str  # the packers.yaml entry it matched
+    source: str
+
+
+@dataclass(frozen=True)
+class PackerPresence:
+    """A packer (hardening service) detected: the app's real code is hidden from a static
+    reader until it is unpacked (pica issue 16)."""
+
+    packer_id: str
+    vendor: str
+    name: str
+    signals: tuple[PackerSignal, ...]
+
+
+@dataclass(frozen=True)
+class HiddenCode:
+    """Code a static reader could not see: a packer's encrypted DEX, an encrypted or
+    unreadable payload, a reflective call whose target stays unknown. Each one makes a
+    verdict that rests on finding nothing in the code inconclusive (rules.common)."""
+
+    kind: str  # packer | payload | reflection | native
+    detail: str  # what, in words ("360加固 (Jiagu)", "assets/x.bin: encrypted (entropy 7.99)")
+    source: str
+    blocks_absence: bool = True  # False: a fact only (an unresolved call in known code)

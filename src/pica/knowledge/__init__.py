@@ -399,3 +399,84 @@ def consent_ui() -> ConsentUi:
             for m in prompt["request_methods"]
         ),
     )
+
+
+@dataclass(frozen=True)
+class PackerEntry:
+    """One packer (hardening service) and the names it leaves in the APKs it packs."""
+
+    id: str
+    vendor: str
+    name: str
+    application: tuple[str, ...]  # stub Application class names (manifest)
+    classes: tuple[str, ...]  # class names, or package prefixes ending in "."
+    native_libs: tuple[str, ...]  # lib/<abi>/ file names, "*" a wildcard
+    assets: tuple[str, ...]  # paths under assets/, "*" a wildcard
+    source: str
+
+
+@cache
+def packers() -> tuple[PackerEntry, ...]:
+    """Packer vendors and their signals, from packers.yaml."""
+    return tuple(
+        PackerEntry(
+            id=e["id"],
+            vendor=e["vendor"],
+            name=e["name"],
+            application=_tuple(e.get("application")),
+            classes=_tuple(e.get("classes")),
+            native_libs=_tuple(e.get("native_libs")),
+            assets=_tuple(e.get("assets")),
+            source=e["source"],
+        )
+        for e in load_data("packers.yaml")["packers"]
+    )
+
+
+@dataclass(frozen=True)
+class DynamicCode:
+    """What loads code at run time and how its payloads are recognised (dynamic_code.yaml)."""
+
+    loaders: tuple[tuple[str, str], ...]  # (dotted class, member)
+    folders: tuple[str, ...]
+    code_magic: dict[str, bytes]  # dex | zip -> magic at offset 0
+    not_encrypted: tuple[tuple[int, bytes, str], ...]  # (offset, magic, format)
+    encrypted_entropy: float
+    entropy_window: int
+    min_payload_bytes: int
+    max_nesting: int
+
+
+@cache
+def dynamic_code() -> DynamicCode:
+    data = load_data("dynamic_code.yaml")
+    return DynamicCode(
+        loaders=tuple((e["class"], e["member"]) for e in data["loaders"]),
+        folders=_tuple(data["payload_folders"]),
+        code_magic={k: bytes.fromhex(v) for k, v in data["code_magic"].items()},
+        not_encrypted=tuple(
+            (int(e["offset"]), bytes.fromhex(e["hex"]), e["what"]) for e in data["not_encrypted"]
+        ),
+        encrypted_entropy=float(data["encrypted_entropy"]),
+        entropy_window=int(data["entropy_window"]),
+        min_payload_bytes=int(data["min_payload_bytes"]),
+        max_nesting=int(data["max_nesting"]),
+    )
+
+
+@dataclass(frozen=True)
+class NativeIdentifier:
+    """A string a native library reads an identifier through (property name or file path)."""
+
+    string: str
+    pi_types: tuple[str, ...]
+    source: str
+
+
+@cache
+def native_identifiers() -> tuple[NativeIdentifier, ...]:
+    """From native_identifiers.yaml."""
+    return tuple(
+        NativeIdentifier(string=e["string"], pi_types=_tuple(e["pi"]), source=e["source"])
+        for e in load_data("native_identifiers.yaml")["strings"]
+    )

@@ -270,3 +270,44 @@ def utf8(text: str) -> bytes:
     """UTF-8 bytes of any Python string: a lone surrogate (say from a YAML escape in a note)
     is written as its escape, ``\\udcff``, instead of failing the whole report."""
     return text.encode("utf-8", "backslashreplace")
+
+
+def hidden_code_lines(report: Report) -> tuple[str, list[str]] | None:
+    """The banner a report with hidden code opens with: a headline and one line per packer
+    signal or hidden-code fact (every renderer shows the same words)."""
+    hidden = report.hidden_code
+    if not hidden:
+        return None
+    names = [text(p.get("name")) for p in hidden.get("packers", [])]
+    if hidden.get("absence_inconclusive"):
+        head = (
+            "代码被隐藏 Code hidden"
+            + (f" by {', '.join(names)}" if names else "")
+            + ": every verdict that rests on finding nothing in the code is inconclusive. "
+            "Supply a runtime trace (--trace) or the unpacked DEX (--dex-dir DIR)."
+        )
+    elif not hidden.get("unpacked_dex"):
+        head = (
+            "隐藏代码线索 Hidden-code facts: calls whose target static analysis could not "
+            "resolve; they are listed, and no verdict rests on them"
+        )
+    else:
+        head = (
+            "加固/隐藏代码 Packed or hidden code"
+            + (f" ({', '.join(names)})" if names else "")
+            + ": analysed with the DEX files dumped at run time: "
+            + ", ".join(text(d) for d in hidden.get("unpacked_dex", []))
+        )
+    lines = []
+    for p in hidden.get("packers", []):
+        for s in p.get("signals", []):
+            lines.append(
+                f"{text(p.get('name'))} ({text(p.get('vendor'))}): {text(s.get('kind'))} "
+                f"{text(s.get('value'))} — {text(s.get('source'))}"
+            )
+    for h in hidden.get("facts", []):
+        if h.get("kind") != "packer":
+            lines.append(
+                f"{text(h.get('kind'))}: {text(h.get('detail'))} — {text(h.get('source'))}"
+            )
+    return head, lines

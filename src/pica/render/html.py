@@ -24,6 +24,7 @@ from pica.render._common import (
     app_version,
     categories,
     confidence_note,
+    hidden_code_lines,
     not_assessed,
     pi_label,
     rows,
@@ -282,6 +283,19 @@ def _header(report: Report) -> str:
         + (f" · <strong>{_e(title)}</strong>" if title else "")
         + "</p>"
         f"{_kv_table(pairs)}</header>"
+    )
+
+
+def _hidden(report: Report) -> str:
+    """The hidden-code banner, right under the header (packers, unread payloads)."""
+    banner = hidden_code_lines(report)
+    if banner is None:
+        return ""
+    head, lines = banner
+    return (
+        f'<section class="warn" id="hidden-code"><p><strong>{_e(head)}</strong></p>'
+        + _list(lines)
+        + "</section>"
     )
 
 
@@ -637,6 +651,7 @@ def html_body(report: Report, catalog: Catalog | None = None) -> str:
     item_rows = rows(report, catalog)
     parts = [
         _header(report),
+        _hidden(report),
         _inputs(report),
         _summary(item_rows),
         _items(item_rows),

@@ -33,6 +33,7 @@ _TOP_ORDER = (
     "tool_version",
     "generated_at",
     "app",
+    "hidden_code",
     "category",
     "category_proposal",
     "inputs",

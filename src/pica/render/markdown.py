@@ -23,6 +23,7 @@ from pica.render._common import (
     app_version,
     categories,
     confidence_note,
+    hidden_code_lines,
     not_assessed,
     pi_label,
     rows,
@@ -200,6 +201,13 @@ def render_markdown(report: Report, catalog: Catalog | None = None) -> bytes:
                 ("工具 Tool", f"pica {report.tool_version}"),
             ]
         ),
+    ]
+    banner = hidden_code_lines(report)
+    if banner is not None:
+        lines += [f"> **{md(banner[0])}**", ">"]
+        lines += [f"> - {md(line)}" for line in banner[1]]
+        lines += [""]
+    lines += [
         "## 检测输入 Inputs audited",
         "",
     ]

@@ -117,8 +117,9 @@ def from_checklist(evidence: Evidence, item_id: str) -> Finding | None:
 
 def cite_api(use: ApiUse) -> Cite:
     party = f" (SDK: {use.sdk})" if use.sdk else ""
+    via = f" via {use.via}" if use.via else ""
     return Cite(
-        text=f"{use.api}() reached in {use.caller}{party} → {use.pi_type}",
+        text=f"{use.api}(){via} reached in {use.caller}{party} → {use.pi_type}",
         source=use.source,
         artifact=use.dex,
         logical=f"{use.caller_class}.{use.caller_method}",
@@ -218,3 +219,32 @@ def cite_fact(fact: ApiUse | Permission) -> Cite:
 def cite_change(change: Change) -> Cite:
     """Something the new version added since the old one (pica diff)."""
     return Cite(text=f"added in this version: {change.detail}", source=change.source)
+
+
+UNPACKED_DEX = "the app's DEX files dumped at run time (pica audit APP.apk --dex-dir DIR)"
+
+
+def hidden_code(item_id: str, evidence: Evidence, not_found: str) -> Finding | None:
+    """An inconclusive finding in place of a verdict that rests on finding nothing in the
+    code (``not_found`` says what was not found), while a packer or an unreadable payload
+    hides code from the reader; None when nothing is hidden (or --dex-dir restored it).
+    Only the branches of a rule that judge an absence call this: what was found still counts."""
+    hidden = evidence.code_hidden()
+    if not hidden:
+        return None
+    by = "; ".join(h.detail for h in hidden[:3]) + (
+        f" and {len(hidden) - 3} more" if len(hidden) > 3 else ""
+    )
+    return inconclusive(
+        item_id,
+        f"{not_found}, but code hidden by {by}: supply a runtime trace or an unpacked DEX. "
+        "What a static reader does not see in a packed app or an unread payload is no evidence "
+        "of absence.",
+        evidence,
+        cites=[
+            Cite(text=f"code hidden: {h.detail}", source=h.source, artifact="APK", logical=h.kind)
+            for h in hidden[:10]
+        ],
+        missing=(EVIDENCE_NAMES["TRACE"], UNPACKED_DEX),
+        evidence_kind="static",
+    )

@@ -11,6 +11,7 @@ from pica.rules.common import (
     cite_event,
     fix_for,
     from_checklist,
+    hidden_code,
     inconclusive,
     needs_person,
     unless_policy,
@@ -99,6 +100,10 @@ def no_policy(evidence: Evidence) -> Finding:
             missing=("the privacy policy text (--policy FILE or URL)", "screens of the app"),
             evidence_kind="static",
         )
+    if hidden := hidden_code(
+        "1.1", evidence, "No privacy policy was given and none was found in the APK's readable code"
+    ):
+        return hidden
     return Finding(
         item_id="1.1",
         verdict=Verdict.VIOLATION,

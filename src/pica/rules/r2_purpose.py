@@ -19,6 +19,7 @@ from pica.rules.common import (
     cite_permission,
     fix_for,
     from_checklist,
+    hidden_code,
     inconclusive,
     pi_label,
     unless_policy,
@@ -265,6 +266,14 @@ def purpose_not_listed(evidence: Evidence) -> Finding:
             fix,
             cite_texts(policy, [s for _i, s in coll][:3]),
         )
+    if consistency is not None and (
+        hidden := hidden_code(
+            "2.1",
+            evidence,
+            "Every PI type and SDK found in the app's readable code is disclosed with a purpose",
+        )
+    ):
+        return hidden
     return policy_finding(
         "2.1",
         Verdict.COMPLIANT,

@@ -15,6 +15,7 @@ from pica.rules.common import (
     cite_match,
     fix_for,
     from_checklist,
+    hidden_code,
     inconclusive,
     needs_person,
     needs_runtime,
@@ -176,6 +177,10 @@ def collected_before_consent(evidence: Evidence) -> Finding:
             missing=("a runtime trace with consent events",),
             evidence_kind="static",
         )
+    if hidden := hidden_code(
+        "3.1", evidence, "No PI API is statically reachable from the pre-UI entry points"
+    ):
+        return hidden
     finding = inconclusive(
         "3.1",
         "No PI API is statically reachable from the pre-UI entry points (Application, "

@@ -16,6 +16,7 @@ from pica.rules.common import (
     cite_permission,
     fix_for,
     from_checklist,
+    hidden_code,
     inconclusive,
     manual,
     needs_person,
@@ -141,6 +142,14 @@ def unrelated_pi(evidence: Evidence) -> Finding:
         )
         confidence = "low"  # the type itself is a guess from names, SDKs and permissions
         cites += _signal_cites(assumed)
+    if not extra and (
+        hidden := hidden_code(
+            "4.1",
+            evidence,
+            f"No PI type outside the necessary PI of {category.name_zh} was found reached",
+        )
+    ):
+        return hidden
     if not extra:
         return Finding(
             item_id="4.1",

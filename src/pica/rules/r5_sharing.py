@@ -9,6 +9,7 @@ from pica.rules.common import (
     cite_match,
     fix_for,
     from_checklist,
+    hidden_code,
     inconclusive,
     needs_person,
     needs_runtime,
@@ -123,6 +124,12 @@ def sdk_collects_before_consent(evidence: Evidence) -> Finding:
                 evidence_kind="static",
                 confidence=min((p.confidence for p in third), key=["high", "medium", "low"].index),
             )
+    if evidence.has_apk and (
+        hidden := hidden_code(
+            "5.1", evidence, "No third-party SDK was seen collecting PI before any UI exists"
+        )
+    ):
+        return hidden
     if not evidence.sdks:
         return inconclusive(
             "5.1",

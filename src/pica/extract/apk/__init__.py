@@ -13,7 +13,7 @@ import os
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -24,6 +24,7 @@ from pica.evidence import (
     AppInfo,
     Component,
     EmbeddedPolicy,
+    HiddenCode,
     HostRef,
     Permission,
     ResourceString,
@@ -32,8 +33,10 @@ from pica.extract.apk.dex import DexFile
 
 if TYPE_CHECKING:
     from pica.extract.apk import arsc
+    from pica.extract.apk.api_scan import ApiTable
     from pica.extract.apk.container import ApkFile
     from pica.extract.apk.manifest import Manifest
+    from pica.extract.apk.payloads import LoaderUse
 
 MAX_MANIFEST_BYTES = 16 * 1024**2
 MAX_ARSC_BYTES = 128 * 1024**2
@@ -59,6 +62,19 @@ class ApkFacts:
     # native library file name -> dotted names of the classes it binds JNI methods to (read
     # only when some class declares native methods; see extract.apk.native)
     jni_classes: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    asset_names: tuple[str, ...] = ()  # entries under assets/, without the "assets/" prefix
+    # DEX files given beside the APK (--dex-dir: dumped at run time by the recorder or an
+    # unpacker), by their names in the report ("dex-dir/<file>")
+    extra_dex: tuple[str, ...] = ()
+    # Application subclasses those DEX files define: the real Application a packer's stub
+    # hands over to at run time, an entry point like the manifest's own
+    delegate_applications: tuple[str, ...] = ()
+    # code the reader could not see into: reflective calls whose target stays unknown
+    hidden: tuple[HiddenCode, ...] = ()
+    # code loaded at run time: the loader call sites, and the DEX payloads read from assets/,
+    # res/raw/ and archives there (their names, "assets/p.jar!/classes.dex")
+    loaders: tuple[LoaderUse, ...] = ()
+    payload_dex: tuple[str, ...] = ()
 
 
 def _permissions(manifest: Manifest) -> tuple[Permission, ...]:
@@ -141,11 +157,14 @@ def _native_libs(apk: ApkFile) -> tuple[str, ...]:
 ABI_ORDER = ("arm64-v8a", "armeabi-v7a", "armeabi", "x86_64", "x86")
 
 
-def _jni_classes(apk: ApkFile, dexes: list[DexFile]) -> dict[str, frozenset[str]]:
-    """JNI classes per native library, one ABI's copy of each file name (the first of
-    ``ABI_ORDER`` present); nothing is read when there is no library or no class declares a
-    native method."""
-    from pica.extract.apk.native import MAX_SO_BYTES, jni_classes
+def _native(
+    apk: ApkFile, dexes: list[DexFile], table: ApiTable
+) -> tuple[dict[str, frozenset[str]], list[ApiUse], list[HiddenCode]]:
+    """Per native library, one ABI's copy of each file name (the first of ``ABI_ORDER``
+    present): its JNI classes (read only when some class declares a native method), the PI
+    reads its strings show (``ApiUse`` with ``via="native"``, the caller the library file or
+    its one JNI class), and a fact for each library too large or unreadable to scan."""
+    from pica.extract.apk.native import MAX_SO_BYTES, jni_classes, native_reads
 
     chosen: dict[str, tuple[int, str]] = {}
     for n in apk.names():
@@ -155,16 +174,122 @@ def _jni_classes(apk: ApkFile, dexes: list[DexFile]) -> dict[str, frozenset[str]
         rank = ABI_ORDER.index(parts[1]) if parts[1] in ABI_ORDER else len(ABI_ORDER)
         if parts[2] not in chosen or rank < chosen[parts[2]][0]:
             chosen[parts[2]] = (rank, n)
-    if not chosen or not any(d.native_method_classes for d in dexes):
-        return {}
+    natives = {d for dex in dexes for d in dex.native_method_classes}
     out: dict[str, frozenset[str]] = {}
+    uses: list[ApiUse] = []
+    facts: list[HiddenCode] = []
     for lib, (_rank, entry) in sorted(chosen.items()):
         try:
             data = apk.read(entry, MAX_SO_BYTES)
-        except InputError:  # oversized or unreadable: no evidence from it, not a bad APK
+        except InputError as exc:  # oversized or unreadable: a fact, not a bad APK
+            facts.append(
+                HiddenCode(
+                    kind="native",
+                    detail=f"{entry}: not scanned ({exc})",
+                    source=f"{apk.path.name}!/{entry}",
+                    blocks_absence=False,
+                )
+            )
             data = b""
-        out[lib] = jni_classes(data)
+        if natives:
+            out[lib] = jni_classes(data)
+        bound = sorted(c for c in out.get(lib, ()) if "L" + c.replace(".", "/") + ";" in natives)
+        caller = bound[0] if len(bound) == 1 else entry
+        for read in native_reads(data, table.methods, table.fields, table.requires_string):
+            what = "JNI lookup of" if read.kind == "jni" else "reads"
+            uses += [
+                ApiUse(
+                    pi_type=pi,
+                    api=read.api,
+                    caller_class=caller,
+                    caller_method="native",
+                    dex=entry,
+                    offset=read.offset,
+                    source=f"{entry} string @0x{read.offset:x}: {what} {read.api}",
+                    via="native",
+                )
+                for pi in read.pi_types
+            ]
+    return out, uses, facts
+
+
+def _asset_names(apk: ApkFile) -> tuple[str, ...]:
+    return tuple(sorted(n[len("assets/") :] for n in apk.names() if n.startswith("assets/")))
+
+
+def read_dex_dir(directory: str | os.PathLike[str]) -> list[DexFile]:
+    """The ``*.dex`` files of one folder (not its subfolders), each checked like an APK's own
+    DEX entry and bounded by ``Limits.max_entry_bytes``; bad input is an ``InputError``."""
+    from pica import limits as _limits
+
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise InputError(f"--dex-dir {folder}: not a folder")
+    files = sorted(p for p in folder.iterdir() if p.suffix == ".dex" and p.is_file())
+    if not files:
+        raise InputError(f"--dex-dir {folder}: no *.dex file in it")
+    cap = _limits.current().max_entry_bytes
+    out = []
+    for f in files:
+        size = f.stat().st_size
+        if size > cap:
+            raise InputError(
+                f"{f.name}: {size:,} bytes, over the limit of {cap:,} for one DEX "
+                f"(set {_limits.Limits.env_name('max_entry_bytes')} to change it)"
+            )
+        data = f.read_bytes()
+        if len(data) < 0x70 or data[:4] != b"dex\n":
+            raise InputError(f"{f.name} is not a DEX file (bad magic or truncated DEX)")
+        (declared,) = struct.unpack_from("<I", data, 32)
+        if declared != len(data):
+            raise InputError(f"{f.name} says it is {declared:,} bytes, the file {len(data):,}")
+        out.append(DexFile(data, f"dex-dir/{f.name}"))
     return out
+
+
+def _applications(dexes: list[DexFile]) -> tuple[str, ...]:
+    """Classes of these DEX files that extend android.app.Application, directly or through
+    another class of theirs."""
+    parent: dict[str, str | None] = {}
+    for dex in dexes:
+        for cdef in dex.class_defs:
+            parent[dex.type_name(cdef.type_idx)] = dex.superclass(cdef)
+    found = []
+    for name in parent:
+        seen, cur = set(), parent[name]
+        while cur is not None and cur not in seen and cur != "Landroid/app/Application;":
+            seen.add(cur)
+            cur = parent.get(cur)
+        if cur == "Landroid/app/Application;":
+            found.append(name[1:-1].replace("/", "."))
+    return tuple(sorted(found))
+
+
+def _merge(*wanted: dict[str, set[str]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for w in wanted:
+        for cls, names in w.items():
+            out.setdefault(cls, set()).update(names)
+    return out
+
+
+def _loader_facts(loaders: list[LoaderUse]) -> tuple[HiddenCode, ...]:
+    """One fact per method that loads code at run time: what it loads may come from anywhere
+    (a file it downloaded), so it is listed; it blocks no verdict by itself."""
+    seen: dict[str, HiddenCode] = {}
+    for use in loaders:
+        key = f"{use.caller_class}.{use.caller_method}"
+        seen.setdefault(
+            key,
+            HiddenCode(
+                kind="loader",
+                detail=f"loads code at run time: {use.loader} in {use.caller_class}."
+                f"{use.caller_method.split('(', 1)[0]}",
+                source=use.source,
+                blocks_absence=False,
+            ),
+        )
+    return tuple(seen.values())
 
 
 def _check_dex_head(apk: ApkFile, name: str) -> None:
@@ -181,10 +306,17 @@ def _check_dex_head(apk: ApkFile, name: str) -> None:
         )
 
 
-def extract(path: str | os.PathLike[str], progress: Progress | None = None) -> ApkFacts:
-    """Read one APK into facts. Raises InputError with a one-line reason on bad input."""
+def extract(
+    path: str | os.PathLike[str],
+    progress: Progress | None = None,
+    dex_dir: str | os.PathLike[str] | None = None,
+) -> ApkFacts:
+    """Read one APK into facts. Raises InputError with a one-line reason on bad input.
+
+    ``dex_dir``: a folder of DEX files dumped at run time (a packed app's real code); they are
+    read after the APK's own and analysed with its manifest."""
     from pica.extract.apk import arsc, axml
-    from pica.extract.apk.api_scan import scan_sensitive_apis
+    from pica.extract.apk.api_scan import ApiTable, scan_sensitive_apis
     from pica.extract.apk.container import open_apk
     from pica.extract.apk.embedded_policy import (
         find_policy_files,
@@ -192,6 +324,8 @@ def extract(path: str | os.PathLike[str], progress: Progress | None = None) -> A
         find_policy_mentions,
     )
     from pica.extract.apk.manifest import parse_manifest
+    from pica.extract.apk.payloads import find_loaders, find_payloads, loader_methods
+    from pica.extract.apk.reflection import LOOKUPS, scan_reflection
 
     step = progress or (lambda _msg: None)
     apk = open_apk(path)
@@ -215,7 +349,30 @@ def extract(path: str | os.PathLike[str], progress: Progress | None = None) -> A
             dexes.append(DexFile(apk.read(name), name))
         step("sensitive API call sites")
         try:
-            api_uses = scan_sensitive_apis(dexes)
+            # one pass over the code also collects the reflection and class-loader call sites
+            also = _merge(LOOKUPS, loader_methods())
+            hits: dict[str, dict] = {}
+            api_uses = scan_sensitive_apis(dexes, also, hits)
+            step("code loaded at run time")
+            loaders = find_loaders(dexes, hits)
+            payloads = find_payloads(apk, bool(loaders))
+            extra = read_dex_dir(dex_dir) if dex_dir is not None else []
+            if payloads.dexes or extra:  # their call sites, read like the APK's own
+                dexes += payloads.dexes + extra
+                own = {(u.pi_type, u.api, u.dex, u.offset) for u in api_uses}
+                api_uses += [
+                    u
+                    for u in scan_sensitive_apis(payloads.dexes + extra, also, hits)
+                    if (u.pi_type, u.api, u.dex, u.offset) not in own
+                ]
+            step("reflection and native code")
+            table = ApiTable()
+            reflective, hidden = scan_reflection(dexes, table.methods, table.fields, hits)
+            jni, native_uses, native_facts = _native(apk, dexes, table)
+            reflective += native_uses
+            hidden += native_facts
+            known = {(u.pi_type, u.api, u.dex, u.offset) for u in api_uses}
+            api_uses += [u for u in reflective if (u.pi_type, u.api, u.dex, u.offset) not in known]
             class_names = tuple(n for dex in dexes for n in dex.class_names())
         except (struct.error, IndexError) as exc:
             raise InputError(f"{apk.path.name}: malformed DEX ({exc})") from exc
@@ -236,7 +393,8 @@ def extract(path: str | os.PathLike[str], progress: Progress | None = None) -> A
             file_name=apk.path.name,
             sha256=apk.sha256,
             size=apk.size,
-            dex_files=tuple(d.name for d in dexes),
+            dex_files=tuple(dex_names),
+            loaded_dex=tuple(d.name for d in payloads.dexes + extra),
             class_count=sum(d.class_count for d in dexes),
             method_count=sum(d.method_id_count for d in dexes),
         )
@@ -253,7 +411,13 @@ def extract(path: str | os.PathLike[str], progress: Progress | None = None) -> A
             native_libs=_native_libs(apk),
             dexes=tuple(dexes),
             policy_files=policy_files,
-            jni_classes=_jni_classes(apk, dexes),
+            jni_classes=jni,
+            asset_names=_asset_names(apk),
+            extra_dex=tuple(d.name for d in extra),
+            delegate_applications=_applications(extra),
+            hidden=tuple(hidden) + tuple(payloads.hidden) + _loader_facts(loaders),
+            loaders=tuple(loaders),
+            payload_dex=tuple(d.name for d in payloads.dexes),
         )
     finally:
         apk.close()

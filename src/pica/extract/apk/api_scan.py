@@ -19,6 +19,7 @@ from pica.extract.apk.dex import (
     SGET_OPS,
     SPUT_OPS,
     DexFile,
+    Ref,
     descriptor_to_java,
     java_to_descriptor,
 )
@@ -107,9 +108,14 @@ def scan_dex(
     table: ApiTable,
     uri_strings: dict[int, str],
     app_uri_fields: dict[tuple[str, str], tuple[str, ...]],
+    also: dict[str, set[str]] | None = None,
+    found: dict[int, list[Ref]] | None = None,
 ) -> list[ApiUse]:
-    """All sensitive call sites and field reads in one DEX file."""
+    """All sensitive call sites and field reads in one DEX file. ``also``: more invoked
+    methods ({class descriptor: names}) whose call sites the same pass collects into
+    ``found`` ({method: [Ref]}), for the readers of reflection and loaded code."""
     methods = dex.method_indexes(table.wanted_methods())
+    more = dex.method_indexes(also) if also else {}
     fields = dex.field_indexes(table.wanted_fields())
     wanted_app_fields: dict[str, set[str]] = defaultdict(set)
     for descriptor, name in app_uri_fields:
@@ -117,13 +123,22 @@ def scan_dex(
     app_fields = dex.field_indexes(wanted_app_fields)
     hits = dex.find_refs(
         {
-            INVOKE_OPS: set(methods),
+            INVOKE_OPS: set(methods) | set(more),
             SGET_OPS: set(fields) | set(app_fields),
             STRING_OPS: set(uri_strings),
         }
     )
     uses: list[ApiUse] = []
-    for method_idx, refs in hits.items():
+    for method_idx, all_refs in hits.items():
+        if more:
+            mine = [r for r in all_refs if r.opcode in INVOKE_OPS and r.index in more]
+            if mine and found is not None:
+                found[method_idx] = mine
+            refs = [r for r in all_refs if not (r.opcode in INVOKE_OPS and r.index not in methods)]
+            if not refs:
+                continue
+        else:
+            refs = all_refs
         caller_class = descriptor_to_java(dex.method_class(method_idx))
         caller_sig = dex.method_signature(method_idx)
         where = f"{dex.name} {dex.method_class(method_idx)}->{caller_sig}"
@@ -187,8 +202,13 @@ def scan_dex(
     return uses
 
 
-def scan_sensitive_apis(dexes: Sequence[DexFile]) -> list[ApiUse]:
-    """Sensitive API uses across all DEX files, deduplicated, in a stable order."""
+def scan_sensitive_apis(
+    dexes: Sequence[DexFile],
+    also: dict[str, set[str]] | None = None,
+    found: dict[str, dict[int, list[Ref]]] | None = None,
+) -> list[ApiUse]:
+    """Sensitive API uses across all DEX files, deduplicated, in a stable order. ``also`` /
+    ``found``: see ``scan_dex`` (``found`` keyed by DEX name)."""
     table = ApiTable()
     app_uri_fields: dict[tuple[str, str], tuple[str, ...]] = {}
     uri_strings = {dex.name: _uri_strings(dex, table) for dex in dexes}
@@ -196,6 +216,9 @@ def scan_sensitive_apis(dexes: Sequence[DexFile]) -> list[ApiUse]:
         app_uri_fields.update(uri_fields(dex, table, uri_strings[dex.name]))
     seen: dict[tuple[str, str, str, int], ApiUse] = {}
     for dex in dexes:
-        for use in scan_dex(dex, table, uri_strings[dex.name], app_uri_fields):
+        mine: dict[int, list[Ref]] = {}
+        if found is not None:
+            found[dex.name] = mine
+        for use in scan_dex(dex, table, uri_strings[dex.name], app_uri_fields, also, mine):
             seen.setdefault((use.pi_type, use.api, use.dex, use.offset), use)
     return sorted(seen.values(), key=lambda u: (u.pi_type, u.caller_class, u.api, u.dex, u.offset))

@@ -14,6 +14,7 @@ and the environment variable that changes it.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import struct
@@ -245,33 +246,64 @@ def open_apk(path: str | os.PathLike[str], budget: InflateBudget | None = None) 
     return apk
 
 
+def open_nested(data: bytes, label: str, budget: InflateBudget) -> ApkFile:
+    """Open an archive found inside an APK (a JAR, APK or zip in assets/), vetted like the APK
+    itself, in memory, sharing the enclosing APK's inflate budget. ``label`` names it in
+    errors ("app.apk!/assets/plugin.jar"). No AndroidManifest.xml is required."""
+    lim = _limits.current()
+    if data[:2] != b"PK":
+        raise InputError(f"{label} is not a zip: no zip signature at the start")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except NotImplementedError as exc:
+        raise InputError(f"{label} needs an unsupported zip feature: {_one_line(exc)}") from None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error) as exc:
+        raise InputError(f"{label} is not a readable zip: {_one_line(exc)}") from None
+    try:
+        _vet_entries(archive, label, lim)
+        _check_local_headers(io.BytesIO(data), archive.infolist(), label, len(data))
+    except BaseException:
+        archive.close()
+        raise
+    return ApkFile(
+        path=Path(label),
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        zip=archive,
+        budget=budget,
+    )
+
+
 def _vet(archive: zipfile.ZipFile, path: Path, size: int, lim: _limits.Limits) -> None:
+    _vet_entries(archive, path.name, lim)
+    with path.open("rb") as handle:
+        _check_local_headers(handle, archive.infolist(), path.name, size)
+    try:
+        archive.getinfo("AndroidManifest.xml")
+    except KeyError:
+        raise InputError(f"{path.name} is not an APK: it has no AndroidManifest.xml") from None
+
+
+def _vet_entries(archive: zipfile.ZipFile, label: str, lim: _limits.Limits) -> None:
+    """Entry count, unsafe names, compression ratios and declared totals of one archive."""
     infos = archive.infolist()
     if len(infos) > lim.max_entries:
         raise InputError(
-            f"{path.name} has {len(infos):,} entries (limit {lim.max_entries:,}, "
+            f"{label} has {len(infos):,} entries (limit {lim.max_entries:,}, "
             f"{_limits.Limits.env_name('max_entries')})"
         )
     total = 0
     for info in infos:
         if _unsafe_name(info.filename):
-            raise InputError(
-                f"{path.name} has an unsafe entry name {info.filename!r} (path traversal)"
-            )
+            raise InputError(f"{label} has an unsafe entry name {info.filename!r} (path traversal)")
         total += info.file_size
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise InputError(
-                f"{path.name}: entry {info.filename!r} declares {info.file_size:,} bytes from "
+                f"{label}: entry {info.filename!r} declares {info.file_size:,} bytes from "
                 f"{info.compress_size:,} compressed (ratio over {MAX_RATIO}:1): zip bomb"
             )
     if total > lim.max_declared_bytes:
         raise InputError(
-            f"{path.name} declares {total:,} bytes inflated in all (limit "
+            f"{label} declares {total:,} bytes inflated in all (limit "
             f"{lim.max_declared_bytes:,}, {_limits.Limits.env_name('max_declared_bytes')}): zip bomb"
         )
-    with path.open("rb") as handle:
-        _check_local_headers(handle, infos, path.name, size)
-    try:
-        archive.getinfo("AndroidManifest.xml")
-    except KeyError:
-        raise InputError(f"{path.name} is not an APK: it has no AndroidManifest.xml") from None

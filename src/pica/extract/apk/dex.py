@@ -711,6 +711,27 @@ class DexFile:
             return []
         return self._decode(code_off)
 
+    def instructions(self, method_idx: int) -> list[tuple[int, int]]:
+        """(byte offset, opcode) of every instruction of a method, payloads skipped: for a
+        reader that needs the operands too (pica.extract.apk.reflection)."""
+        code_off = self.code_offset(method_idx)
+        if code_off is None:
+            return []
+        data = self.data
+        (insns_size,) = struct.unpack_from("<I", data, code_off + 12)
+        pos = code_off + 16
+        end = pos + 2 * insns_size
+        if end > len(data):
+            raise InputError(f"{self.name}: method code runs past the end of the file")
+        out: list[tuple[int, int]] = []
+        while pos < end:
+            op = data[pos]
+            w = _WIDTH[op] or _payload_width(data, pos)
+            if _WIDTH[op] or data[pos + 1] == 0:  # a real instruction (nop included)
+                out.append((pos, op))
+            pos += 2 * w
+        return out
+
     def _decode(self, code_off: int) -> list[Ref]:
         data = self.data
         (insns_size,) = struct.unpack_from("<I", data, code_off + 12)
@@ -724,18 +745,7 @@ class DexFile:
             op = data[pos]
             w = width[op]
             if w == 0:  # nop or a payload pseudo-instruction
-                ident = data[pos + 1]
-                if ident == 0x01:
-                    (n,) = struct.unpack_from("<H", data, pos + 2)
-                    w = n * 2 + 4
-                elif ident == 0x02:
-                    (n,) = struct.unpack_from("<H", data, pos + 2)
-                    w = n * 4 + 2
-                elif ident == 0x03:
-                    ew, n = struct.unpack_from("<HI", data, pos + 2)
-                    w = (n * ew + 1) // 2 + 4
-                else:
-                    w = 1
+                w = _payload_width(data, pos)
             elif (
                 op in INVOKE_OPS
                 or 0x60 <= op <= 0x6D
@@ -865,6 +875,22 @@ class DexFile:
 _SCAN_UNITS = 1 << 22  # 4 Mi code units (8 MB of code) per window of the candidate scan
 _URL = re.compile(rb"https?://[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]{4,2048}")
 _ULEB = re.compile(rb"[\x80-\xff]{0,4}[\x00-\x7f]")
+
+
+def _payload_width(data: bytes, pos: int) -> int:
+    """Width in code units of the nop-family unit at ``pos``: a switch or array payload, or a
+    plain nop (1)."""
+    ident = data[pos + 1]
+    if ident == 0x01:
+        (n,) = struct.unpack_from("<H", data, pos + 2)
+        return n * 2 + 4
+    if ident == 0x02:
+        (n,) = struct.unpack_from("<H", data, pos + 2)
+        return n * 4 + 2
+    if ident == 0x03:
+        ew, n = struct.unpack_from("<HI", data, pos + 2)
+        return (n * ew + 1) // 2 + 4
+    return 1
 
 
 def _uleb_value(token: bytes) -> int:

@@ -394,6 +394,16 @@ DbOption = Annotated[
     ),
 ]
 
+TimeoutOption = Annotated[
+    float, typer.Option("--timeout", min=1, help="Per-app (per-scan) wall-clock budget, seconds.")
+]
+MemoryOption = Annotated[
+    int,
+    typer.Option(
+        "--memory-mb", min=64, help="Per-app (per-scan) memory budget (address space), MiB."
+    ),
+]
+
 
 def _open_store(db: str | None):
     """The store, or a one-line exit 2 when the URL is wrong or the server unreachable."""
@@ -435,12 +445,8 @@ def batch_command(
             "--ray-address", envvar="RAY_ADDRESS", help="A Ray cluster (default: local Ray)."
         ),
     ] = None,
-    timeout: Annotated[
-        float, typer.Option("--timeout", min=1, help="Per-app wall-clock budget, seconds.")
-    ] = 600.0,
-    memory_mb: Annotated[
-        int, typer.Option("--memory-mb", min=64, help="Per-app memory budget (address space), MiB.")
-    ] = 4096,
+    timeout: TimeoutOption = 600.0,
+    memory_mb: MemoryOption = 4096,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Audit many apps into the store, resumably: what is done already is skipped, a bad app is a
@@ -568,12 +574,8 @@ def serve_command(
         Path | None,
         typer.Option("--upload-dir", help="Where uploads are kept [default: a temporary folder]."),
     ] = None,
-    timeout: Annotated[
-        float, typer.Option("--timeout", min=1, help="Per-scan wall-clock budget, seconds.")
-    ] = 600.0,
-    memory_mb: Annotated[
-        int, typer.Option("--memory-mb", min=64, help="Per-scan memory budget, MiB.")
-    ] = 4096,
+    timeout: TimeoutOption = 600.0,
+    memory_mb: MemoryOption = 4096,
 ) -> None:
     """Serve the web UI and JSON API (pica[web]): upload an app, read reports, browse apps, a
     dashboard, exports. Set PICA_API_KEY to require X-API-Key on uploads."""

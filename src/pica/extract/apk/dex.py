@@ -423,6 +423,16 @@ class DexFile:
         later = [off for off, _n in self.sections.values() if off > start]
         return min(later, default=len(self.data))
 
+    def _code_units_span(self) -> tuple[int, int]:
+        """Where the code section starts (even offset) and how many 16-bit units it holds:
+        the code_item section from the map when there is one, else the data section."""
+        start, end = self._data_off, len(self.data)
+        if 0x2001 in self.sections:
+            start, end = self.sections[0x2001][0], self._section_end(0x2001)
+        start += start & 1
+        end = min(end, len(self.data))
+        return start, max(0, (end - start) // 2)
+
     @cached_property
     def methods_by_class(self) -> dict[int, list[tuple[int, int]]]:
         """type idx -> [(method idx, code offset)] for every method the class defines."""
@@ -764,12 +774,7 @@ class DexFile:
         byte and unit k+1 the 16-bit pool index of the 21c/35c/3rc formats. Two table lookups
         per unit instead of a Python-level or regex scan.
         """
-        start, end = self._data_off, len(self.data)
-        if 0x2001 in self.sections:
-            start, end = self.sections[0x2001][0], self._section_end(0x2001)
-        start += start & 1
-        end = min(end, len(self.data))
-        count = (end - start) // 2
+        start, count = self._code_units_span()
         if count < 2:
             return []
         tables = []
@@ -804,12 +809,7 @@ class DexFile:
         instructions hold the offset (-1: none). Candidates, not instructions: an operand can
         look like an opcode, so a caller decodes the owning method to confirm. One vectorised
         pass, so that asking about many classes costs array lookups, not rescans."""
-        start, end = self._data_off, len(self.data)
-        if 0x2001 in self.sections:
-            start, end = self.sections[0x2001][0], self._section_end(0x2001)
-        start += start & 1
-        end = min(end, len(self.data))
-        count = (end - start) // 2
+        start, count = self._code_units_span()
         if count < 2:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty, empty

@@ -69,7 +69,7 @@ def _loader(what: str, max_depth: int) -> type[yaml.SafeLoader]:
 
         def construct_object(self, node, deep=False):  # noqa: ANN001
             try:
-                return super().construct_object(node, deep=deep)
+                value = super().construct_object(node, deep=deep)
             except (InputError, yaml.YAMLError):
                 raise
             except Exception as exc:  # noqa: BLE001 - PyYAML's constructors raise anything
@@ -78,8 +78,28 @@ def _loader(what: str, max_depth: int) -> type[yaml.SafeLoader]:
                     f"{what}: {_line(node.start_mark)}cannot build the value {node.tag!r} "
                     f"({_first_line(exc, 100)})"
                 ) from None
+            if isinstance(value, str) and not _is_text(value):
+                # a "\udcff" escape is legal YAML but no Unicode text: a person's answer
+                # cannot hold one, and a report could not quote it faithfully
+                raise InputError(
+                    f"{what}: {_line(node.start_mark)}a lone surrogate "
+                    f"({_surrogates(value)}) is not Unicode text"
+                )
+            return value
 
     return Loader
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _surrogates(value: str) -> str:
+    return ", ".join(sorted({f"\\u{ord(c):04x}" for c in value if 0xD800 <= ord(c) <= 0xDFFF}))
 
 
 def load_yaml(text: str, what: str) -> Any:

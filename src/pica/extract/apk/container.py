@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import mmap
 import os
 import re
 import struct
@@ -100,15 +101,17 @@ class ApkFile:
                 "refusing a possible zip bomb"
             )
         want = limit + 1 if head is None else min(head, limit + 1)
-        out = bytearray()
+        chunks: list[bytes] = []
+        got = 0
         try:
             with self.zip.open(info) as handle:
-                while len(out) < want:
-                    chunk = handle.read(min(CHUNK, want - len(out)))
+                while got < want:
+                    chunk = handle.read(min(CHUNK, want - got))
                     if not chunk:
                         break
                     self.budget.charge(len(chunk), name)
-                    out += chunk
+                    chunks.append(chunk)
+                    got += len(chunk)
         except InputError:
             raise
         except MemoryError:
@@ -126,9 +129,9 @@ class ApkFile:
             raise InputError(f"APK entry {name!r} is corrupt: {_one_line(exc)}") from None
         except (OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
             raise InputError(f"APK entry {name!r} cannot be read: {_one_line(exc)}") from None
-        if head is None and len(out) > limit:
+        if head is None and got > limit:
             raise InputError(f"APK entry {name!r} inflates past {limit:,} bytes: zip bomb")
-        return bytes(out)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def dex_names(self) -> list[str]:
         """classes.dex, classes2.dex, … in the order the runtime loads them."""
@@ -144,16 +147,22 @@ def _one_line(exc: BaseException) -> str:
     return text.splitlines()[0][:200]
 
 
+_DRIVE = re.compile(r"[A-Za-z]:")
+_SEPARATORS = re.compile(r"[\\/]")
+
+
 def _unsafe_name(name: str) -> bool:
-    if "\x00" in name or name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+    if "\x00" in name or name.startswith(("/", "\\")) or _DRIVE.match(name):
         return True
-    parts = re.split(r"[\\/]", name)
-    return ".." in parts
+    return ".." in name and ".." in _SEPARATORS.split(name)
 
 
-def _check_local_headers(handle, infos: list[zipfile.ZipInfo], label: str, size: int) -> None:
+def _check_local_headers(
+    view: bytes | mmap.mmap, infos: list[zipfile.ZipInfo], label: str, size: int
+) -> None:
     """Each entry's local header must agree with the central directory, and no entry's data may
-    overlap another's (overlapping entries quote one compressed stream many times)."""
+    overlap another's (overlapping entries quote one compressed stream many times). ``view``:
+    the archive's bytes (a read-only map of the file, so headers are read without a seek each)."""
     prev_end, prev_name = 0, None
     for info in sorted(infos, key=lambda i: i.header_offset):
         start = info.header_offset
@@ -162,16 +171,19 @@ def _check_local_headers(handle, infos: list[zipfile.ZipInfo], label: str, size:
                 f"{label}: entries {prev_name!r} and {info.filename!r} overlap "
                 "(one compressed stream quoted twice): zip bomb"
             )
-        handle.seek(start)
-        raw = handle.read(_LOCAL.size)
-        if len(raw) < _LOCAL.size:
+        if start + _LOCAL.size > len(view):
             raise InputError(f"{label}: entry {info.filename!r} has no local header (truncated)")
-        sig, _ver, flags, method, _t, _d, crc, csize, usize, nlen, xlen = _LOCAL.unpack(raw)
+        sig, _ver, flags, method, _t, _d, crc, csize, usize, nlen, xlen = _LOCAL.unpack_from(
+            view, start
+        )
         if sig != b"PK\x03\x04":
             raise InputError(f"{label}: entry {info.filename!r} has no local header signature")
-        name = handle.read(nlen)
-        central_name = info.orig_filename.encode(
-            "utf-8" if info.flag_bits & 0x800 else "cp437", "surrogateescape"
+        name = view[start + _LOCAL.size : start + _LOCAL.size + nlen]
+        original = info.orig_filename
+        central_name = (
+            original.encode("ascii")  # the common case, and the fast codec
+            if original.isascii()
+            else original.encode("utf-8" if info.flag_bits & 0x800 else "cp437", "surrogateescape")
         )
         disagree = []
         if name != central_name:
@@ -261,7 +273,7 @@ def open_nested(data: bytes, label: str, budget: InflateBudget) -> ApkFile:
         raise InputError(f"{label} is not a readable zip: {_one_line(exc)}") from None
     try:
         _vet_entries(archive, label, lim)
-        _check_local_headers(io.BytesIO(data), archive.infolist(), label, len(data))
+        _check_local_headers(data, archive.infolist(), label, len(data))
     except BaseException:
         archive.close()
         raise
@@ -277,7 +289,8 @@ def open_nested(data: bytes, label: str, budget: InflateBudget) -> ApkFile:
 def _vet(archive: zipfile.ZipFile, path: Path, size: int, lim: _limits.Limits) -> None:
     _vet_entries(archive, path.name, lim)
     with path.open("rb") as handle:
-        _check_local_headers(handle, archive.infolist(), path.name, size)
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            _check_local_headers(view, archive.infolist(), path.name, size)
     try:
         archive.getinfo("AndroidManifest.xml")
     except KeyError:

@@ -627,8 +627,17 @@ class DexFile:
         if 0x2000 not in self.sections:
             return frozenset()
         midx, access, _code = self._method_table
-        native = np.unique(midx[(access & 0x100) != 0]).tolist()
-        return frozenset(self.method_class(int(m)) for m in native)
+        native = np.unique(midx[(access & 0x100) != 0])
+        if not native.size:
+            return frozenset()
+        if int(native[-1]) >= self._method_ids_size or int(native[0]) < 0:
+            raise InputError(f"{self.name}: method index {int(native[-1])} out of range")
+        # class_idx of each method_id (u2 class, u2 proto, u4 name), vectorised: a class with
+        # thousands of native methods costs one lookup, not one per method
+        owners = np.frombuffer(
+            self.data, dtype="<u2", count=4 * self._method_ids_size, offset=self._method_ids_off
+        )[0::4]
+        return frozenset(self.type_name(t) for t in np.unique(owners[native]).tolist())
 
     @cached_property
     def _method_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -20,6 +20,7 @@ from pica.evidence.apk import (
     Permission,
     ResourceString,
     SdkPresence,
+    SigningCert,
 )
 from pica.evidence.checklist import ChecklistAnswer
 from pica.evidence.derived import (
@@ -88,6 +89,7 @@ __all__ = [
     "ReachablePath",
     "ResourceString",
     "SdkDisclosure",
+    "SigningCert",
     "SdkPresence",
     "Searched",
     "Span",

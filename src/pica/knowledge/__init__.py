@@ -399,3 +399,22 @@ def consent_ui() -> ConsentUi:
             for m in prompt["request_methods"]
         ),
     )
+
+
+@dataclass(frozen=True)
+class DebugSubject:
+    """A signing certificate subject that names no developer (a debug or AOSP test key)."""
+
+    cn: str
+    o: str
+    what: str
+    source: str
+
+
+@cache
+def debug_signing_subjects() -> tuple[DebugSubject, ...]:
+    data = load_data("signing_certs.yaml")
+    return tuple(
+        DebugSubject(cn=e["cn"], o=e["o"], what=e["what"], source=e["source"])
+        for e in data["debug_subjects"]
+    )

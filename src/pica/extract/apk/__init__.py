@@ -1,6 +1,6 @@
 """APK extractor: one APK in, its typed facts out. No verdicts here.
 
-``extract(path)`` reads the manifest, the resource table, every classes*.dex, and looks for a
+``extract(path)`` reads the manifest, the resource table, the signing certificate, every classes*.dex, and looks for a
 bundled privacy policy. Everything is bounded; any bad input raises ``InputError``.
 
 The parsers are imported by ``extract``, not with this package: a policy-only run (``pica
@@ -192,6 +192,7 @@ def extract(path: str | os.PathLike[str], progress: Progress | None = None) -> A
         find_policy_mentions,
     )
     from pica.extract.apk.manifest import parse_manifest
+    from pica.extract.apk.signing import read_signer
 
     step = progress or (lambda _msg: None)
     apk = open_apk(path)
@@ -203,6 +204,8 @@ def extract(path: str | os.PathLike[str], progress: Progress | None = None) -> A
         )
         table = arsc.parse(arsc_bytes) if arsc_bytes else None
         manifest = parse_manifest(axml.parse(manifest_bytes), table)
+        step("signing certificate")
+        signer, signer_note = read_signer(apk)
         strings = _resource_strings(table)
         dex_names = apk.dex_names()
         apk.budget.reserve(
@@ -239,6 +242,8 @@ def extract(path: str | os.PathLike[str], progress: Progress | None = None) -> A
             dex_files=tuple(d.name for d in dexes),
             class_count=sum(d.class_count for d in dexes),
             method_count=sum(d.method_id_count for d in dexes),
+            signer=signer,
+            signer_note=signer_note,
         )
         return ApkFacts(
             app=app,

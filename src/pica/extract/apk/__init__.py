@@ -1,7 +1,7 @@
 """APK extractor: one APK in, its typed facts out. No verdicts here.
 
-``extract(path)`` reads the manifest, the resource table, the signing certificate, every classes*.dex, and looks for a
-bundled privacy policy. Everything is bounded; any bad input raises ``InputError``.
+``extract(path)`` reads the manifest, the resource table, the signing certificate, every
+classes*.dex, and looks for a bundled privacy policy. Everything is bounded; any bad input raises ``InputError``.
 
 The parsers are imported by ``extract``, not with this package: a policy-only run (``pica
 policy``) imports the package through ``pica.audit`` and needs none of them.

@@ -115,8 +115,7 @@ def _tlv(buf: bytes, pos: int, limit: int, depth: int = 0) -> _Tlv:
         body += n
     if length > limit - body:
         raise Malformed(
-            f"DER length {length:,} at offset {pos} runs past the end "
-            f"({limit - body:,} bytes left)"
+            f"DER length {length:,} at offset {pos} runs past the end ({limit - body:,} bytes left)"
         )
     return _Tlv(tag, pos, body, body + length, body + length)
 
@@ -234,9 +233,7 @@ def pkcs7_signer(data: bytes, source: str) -> SigningCert:
     The first SignerInfo's issuer and serial pick it from the certificates; else the first."""
     top = _tlv(data, 0, len(data))
     info = _children(data, _expect(top, 0x30, "ContentInfo"), 0)
-    if len(info) < 2 or info[0].tag != 0x06 or data[info[0].body : info[0].end] != (
-        _SIGNED_DATA_OID
-    ):
+    if len(info) < 2 or info[0].tag != 0x06 or data[info[0].body : info[0].end] != _SIGNED_DATA_OID:
         raise Malformed("not a PKCS#7 SignedData")
     wrapped = _children(data, _expect(info[1], 0xA0, "ContentInfo content"), 1)
     if not wrapped:

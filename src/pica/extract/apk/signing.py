@@ -71,6 +71,10 @@ class Malformed(Exception):
     """Why a signature structure could not be read (becomes the reason string)."""
 
 
+class NotRead(Exception):
+    """A well-formed APK whose signature pica does not read (zip64)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Tlv:
     tag: int
@@ -302,7 +306,7 @@ def _signing_block(apk: ApkFile) -> dict[int, bytes] | None:
             raise Malformed("no end-of-central-directory record")
         (cd_offset,) = struct.unpack_from("<I", tail, at + 16)
         if cd_offset == 0xFFFFFFFF:
-            raise Malformed("zip64 APK: the signing block is not read")
+            raise NotRead("zip64 APK: pica does not read its APK Signing Block")
         if cd_offset < 32 or cd_offset > apk.size:
             return None
         handle.seek(cd_offset - 24)
@@ -358,7 +362,7 @@ def read_signer(apk: ApkFile) -> tuple[SigningCert | None, str]:
         return None, "unsigned: no APK Signing Block and no META-INF/*.RSA, *.DSA or *.EC"
     except Malformed as exc:
         return None, f"malformed signature: {exc}"
-    except InputError as exc:
+    except (InputError, NotRead) as exc:
         return None, f"signature not read: {exc}"
     except (OSError, ValueError, IndexError, struct.error, RecursionError) as exc:
         return None, f"malformed signature: {type(exc).__name__}: {exc}"

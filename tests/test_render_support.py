@@ -182,6 +182,18 @@ def build_report(hostile: bool = False, ids: list[str] | None = None) -> Report:
         "dex_files": ["classes.dex", "classes2.dex"],
         "class_count": 5000,
         "method_count": 40000,
+        "developer": "杭州示例网络科技有限公司" + h,
+        "signer": {
+            "scheme": "v2",
+            "subject": {"CN": "张伟" + h, "O": "杭州示例网络科技有限公司" + h, "C": "CN"},
+            "issuer": {"CN": "张伟" + h, "O": "杭州示例网络科技有限公司" + h, "C": "CN"},
+            "serial": "ff0070ce48769347",
+            "not_before": "2026-12-07T11:20:47Z",
+            "not_after": "2054-04-24T11:20:47Z",
+            "sha256": "cd" * 32,
+            "source": "APK Signing Block (v2)",
+            "note": None,
+        },
     }
     sdks = [
         {

@@ -6,11 +6,14 @@ from __future__ import annotations
 import copy
 
 import pytest
-from conftest import APKS, CONSTRUCTED
+from conftest import APKS, CONSTRUCTED, FIXTURES
 from sqlalchemy import create_engine, inspect, text
 
 from pica import __version__
 from pica.store import Store, digest
+
+SIGNED = FIXTURES / "signing"
+DEVELOPER = "杭州示例网络科技有限公司"  # the O of its certificate
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +26,8 @@ def reports() -> dict[str, dict]:
     return {
         "insecurebank": report_document(audit(APKS / "InsecureBank.apk")),
         "preconsent": report_document(audit(CONSTRUCTED / "preconsent.apk")),
+        # InsecureBank signed with a developer's certificate (tests/fixtures/signing/README.md)
+        "signed": report_document(audit(SIGNED / "InsecureBank-signed-v1v2v3.apk")),
     }
 
 
@@ -234,3 +239,38 @@ def test_exports_keep_text_from_an_app_inert(db_url: str, reports: dict, tmp_pat
 
     rows = list(csv.reader(io.StringIO(text_csv)))
     assert rows[1][0].startswith("'=HYPERLINK(") and len(rows) == 1 + 31
+
+
+def test_the_developer_column_is_the_signing_certificates(db_url: str, reports: dict) -> None:
+    """The certificate's O fills app.developer and the exports' 开发者 column; a debug key's
+    app (the same package, InsecureBank, scanned first) has none, and a later debug-signed
+    scan does not erase a developer once known."""
+    from pica.store.export import export, finding_rows
+
+    signed, debug = reports["signed"], reports["insecurebank"]
+    assert signed["app"]["package"] == debug["app"]["package"]
+    with Store(db_url) as store:
+        _record(store, debug)
+        assert [a.developer for a in store.apps()] == [None]
+        scan = _record(store, signed)
+        assert [a.developer for a in store.apps()] == [DEVELOPER]
+        assert store.scan(scan).scan.developer == DEVELOPER
+        rows = finding_rows(store.details())
+        by_sha = {r["sha256"]: r["developer"] for r in rows}
+        assert by_sha == {
+            signed["app"]["sha256"]: DEVELOPER,
+            debug["app"]["sha256"]: DEVELOPER,  # the app's, as the column is
+        }
+        again = copy.deepcopy(debug)
+        again["app"]["sha256"] = "e" * 64
+        _record(store, again)
+        assert [a.developer for a in store.apps()] == [DEVELOPER]
+        exported = export(store, "csv").decode("utf-8-sig")
+    header, first = exported.splitlines()[:2]
+    assert header.split(",")[1] == "开发者 Developer" and first.split(",")[1] == DEVELOPER
+    hostile = copy.deepcopy(signed)
+    hostile["app"]["developer"] = "有限公司" * 100  # 400 characters, over the column's 255
+    hostile["app"]["sha256"] = "d" * 64
+    with Store(db_url) as store:
+        _record(store, hostile)
+        assert [len(a.developer) for a in store.apps()] == [255]

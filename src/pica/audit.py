@@ -16,7 +16,7 @@ from typing import Any
 from pica import __version__, knowledge
 from pica.analysis.category import propose_category
 from pica.errors import InputError
-from pica.evidence import ApiUse, Evidence, Permission, TextRef
+from pica.evidence import ApiUse, AppInfo, Evidence, Permission, TextRef
 from pica.extract.policy import extract as extract_policy
 from pica.report import Report
 from pica.rules import run_rules
@@ -130,6 +130,34 @@ def _version_diff(evidence: Evidence) -> dict[str, Any] | None:
             "removed": [_ref(r) for r in d.policy[1]],
         },
     }
+
+
+DEBUG_CERTIFICATE = "debug certificate"
+
+
+def _app(app: AppInfo) -> dict[str, Any]:
+    """The report's ``app`` object: the manifest's identity, the developer the signing
+    certificate names (its O, else its CN; none for a debug key) and the certificate itself."""
+    data = dataclasses.asdict(app)
+    del data["signer"], data["signer_note"]
+    cert = app.signer
+    data["developer"] = cert.developer if cert else None
+    if cert is None:
+        note: str | None = f"no signer: {app.signer_note}" if app.signer_note else "no signer"
+    else:
+        note = DEBUG_CERTIFICATE if cert.debug else None
+    data["signer"] = {
+        "scheme": cert.scheme if cert else None,
+        "subject": dict(cert.subject) if cert else {},
+        "issuer": dict(cert.issuer) if cert else {},
+        "serial": cert.serial if cert else None,
+        "not_before": cert.not_before if cert else None,
+        "not_after": cert.not_after if cert else None,
+        "sha256": cert.sha256 if cert else None,
+        "source": cert.source if cert else None,
+        "note": note,
+    }
+    return data
 
 
 def _category_ref(type_id: str) -> dict[str, Any]:
@@ -414,7 +442,7 @@ def build_report(evidence: Evidence) -> Report:
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         inputs=_input_rows(evidence),
         findings=findings,
-        app=dataclasses.asdict(evidence.app) if evidence.app else None,
+        app=_app(evidence.app) if evidence.app else None,
         category=category,
         hidden_code=_hidden_code(evidence),
         category_proposal=_category_proposal(evidence),

@@ -23,6 +23,7 @@ from pica.evidence.apk import (
     Permission,
     ResourceString,
     SdkPresence,
+    SigningCert,
 )
 from pica.evidence.checklist import ChecklistAnswer
 from pica.evidence.derived import (
@@ -94,6 +95,7 @@ __all__ = [
     "ReachablePath",
     "ResourceString",
     "SdkDisclosure",
+    "SigningCert",
     "SdkPresence",
     "Searched",
     "Span",

@@ -11,6 +11,32 @@ from pica.evidence.network import Party
 
 
 @dataclass(frozen=True)
+class SigningCert:
+    """The certificate an APK was signed with: the evidence the APK carries of its publisher.
+
+    ``subject`` and ``issuer`` map the X.509 attribute short names (CN, O, OU, L, ST, C, E)
+    to their values; ``debug`` marks a subject that names no developer (knowledge
+    ``signing_certs.yaml``)."""
+
+    scheme: str  # v1 (JAR signature) | v2 | v3 (APK Signing Block)
+    subject: dict[str, str]
+    issuer: dict[str, str]
+    serial: str  # lower-case hex
+    not_before: str  # ISO 8601, UTC
+    not_after: str
+    sha256: str  # of the certificate's DER, lower-case hex
+    source: str  # META-INF/CERT.RSA, or "APK Signing Block (v2)"
+    debug: bool = False
+
+    @property
+    def developer(self) -> str | None:
+        """The organisation the subject names, else its common name; None for a debug key."""
+        if self.debug:
+            return None
+        return self.subject.get("O") or self.subject.get("CN") or None
+
+
+@dataclass(frozen=True)
 class AppInfo:
     """Identity of the audited package."""
 
@@ -30,6 +56,8 @@ class AppInfo:
     loaded_dex: tuple[str, ...] = ()
     class_count: int = 0
     method_count: int = 0
+    signer: SigningCert | None = None
+    signer_note: str = ""  # why no signer was read (unsigned, malformed…), when ``signer`` is None
 
 
 @dataclass(frozen=True)

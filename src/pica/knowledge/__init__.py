@@ -480,3 +480,22 @@ def native_identifiers() -> tuple[NativeIdentifier, ...]:
         NativeIdentifier(string=e["string"], pi_types=_tuple(e["pi"]), source=e["source"])
         for e in load_data("native_identifiers.yaml")["strings"]
     )
+
+
+@dataclass(frozen=True)
+class DebugSubject:
+    """A signing certificate subject that names no developer (a debug or AOSP test key)."""
+
+    cn: str
+    o: str
+    what: str
+    source: str
+
+
+@cache
+def debug_signing_subjects() -> tuple[DebugSubject, ...]:
+    data = load_data("signing_certs.yaml")
+    return tuple(
+        DebugSubject(cn=e["cn"], o=e["o"], what=e["what"], source=e["source"])
+        for e in data["debug_subjects"]
+    )

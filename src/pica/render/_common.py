@@ -183,6 +183,34 @@ def app_version(app: Mapping[str, Any]) -> str:
     return name or code
 
 
+def developer_text(app: Mapping[str, Any]) -> str:
+    """The developer the signing certificate names, else why there is none (its note)."""
+    signer = app.get("signer")
+    note = text(signer.get("note")) if isinstance(signer, Mapping) else ""
+    return text(app.get("developer")) or (f"— ({note})" if note else "")
+
+
+def signer_text(app: Mapping[str, Any]) -> str:
+    """One line on the signing certificate: scheme, subject, serial, validity, SHA-256."""
+    signer = app.get("signer")
+    if not isinstance(signer, Mapping) or not signer.get("scheme"):
+        return ""
+    subject = signer.get("subject")
+    names = (
+        ", ".join(f"{text(k)}={text(v)}" for k, v in subject.items())
+        if isinstance(subject, Mapping)
+        else ""
+    )
+    parts = [f"{text(signer.get('scheme'))}: {names}"]
+    if text(signer.get("serial")):
+        parts.append(f"serial {text(signer.get('serial'))}")
+    if text(signer.get("not_before")) or text(signer.get("not_after")):
+        parts.append(f"{text(signer.get('not_before'))} – {text(signer.get('not_after'))}")
+    if text(signer.get("sha256")):
+        parts.append(f"SHA-256 {text(signer.get('sha256'))}")
+    return " · ".join(parts)
+
+
 def primary_artifact(report: Report) -> str:
     """The name of the main input file (the APK, else the first input), for SARIF locations."""
     app = report.app or {}

@@ -307,7 +307,8 @@ class Store:
                     app = App(package=info["package"])
                     session.add(app)
                 app.label = info.get("label") or app.label
-                app.developer = info.get("developer") or app.developer
+                # the certificate names it; capped at the column's width (a hostile O is not)
+                app.developer = (info.get("developer") or "")[:255] or app.developer
                 version = session.scalars(
                     select(Version).where(Version.sha256 == scan.sha256)
                 ).first()

@@ -1,7 +1,8 @@
 """APK extractor: one APK in, its typed facts out. No verdicts here.
 
-``extract(path)`` reads the manifest, the resource table, every classes*.dex, and looks for a
-bundled privacy policy. Everything is bounded; any bad input raises ``InputError``.
+``extract(path)`` reads the manifest, the resource table, the signing certificate, every
+classes*.dex, and looks for a bundled privacy policy. Everything is bounded; any bad input
+raises ``InputError``.
 
 The parsers are imported by ``extract``, not with this package: a policy-only run (``pica
 policy``) imports the package through ``pica.audit`` and needs none of them.
@@ -326,6 +327,7 @@ def extract(
     from pica.extract.apk.manifest import parse_manifest
     from pica.extract.apk.payloads import find_loaders, find_payloads, loader_methods
     from pica.extract.apk.reflection import LOOKUPS, scan_reflection
+    from pica.extract.apk.signing import read_signer
 
     step = progress or (lambda _msg: None)
     apk = open_apk(path)
@@ -337,6 +339,8 @@ def extract(
         )
         table = arsc.parse(arsc_bytes) if arsc_bytes else None
         manifest = parse_manifest(axml.parse(manifest_bytes), table)
+        step("signing certificate")
+        signer, signer_note = read_signer(apk)
         strings = _resource_strings(table)
         dex_names = apk.dex_names()
         apk.budget.reserve(
@@ -397,6 +401,8 @@ def extract(
             loaded_dex=tuple(d.name for d in payloads.dexes + extra),
             class_count=sum(d.class_count for d in dexes),
             method_count=sum(d.method_id_count for d in dexes),
+            signer=signer,
+            signer_note=signer_note,
         )
         return ApkFacts(
             app=app,

@@ -325,7 +325,8 @@ class DexFile:
         return column[0::4]
 
     @cached_property
-    def _method_classes(self) -> array:
+    def method_classes(self) -> array:
+        """The type id of each method id's class, indexed by method id."""
         return self._id_class_column(self._method_ids_off, self._method_ids_size)
 
     @cached_property
@@ -353,7 +354,7 @@ class DexFile:
         t = self.type_index(descriptor)
         if t is None:
             return None, range(0), range(0)
-        mc, fc = self._method_classes, self._field_classes
+        mc, fc = self.method_classes, self._field_classes
         return (
             t,
             range(bisect_left(mc, t), bisect_right(mc, t)),
@@ -362,7 +363,7 @@ class DexFile:
 
     def method_indexes(self, wanted: dict[str, set[str]]) -> dict[int, tuple[str, str]]:
         """Method ids whose (class descriptor, name) is wanted: {descriptor: {names}}."""
-        return self._member_indexes(wanted, self._method_classes, self._method_ids_off)
+        return self._member_indexes(wanted, self.method_classes, self._method_ids_off)
 
     def field_indexes(self, wanted: dict[str, set[str]]) -> dict[int, tuple[str, str]]:
         """Field ids whose (class descriptor, name) is wanted."""
@@ -855,7 +856,7 @@ class DexFile:
     def member_class_columns(self) -> tuple[np.ndarray, np.ndarray]:
         """The class type idx of every method id and of every field id, as arrays."""
         return (
-            np.asarray(self._method_classes, dtype=np.int64),
+            np.asarray(self.method_classes, dtype=np.int64),
             np.asarray(self._field_classes, dtype=np.int64),
         )
 

@@ -254,19 +254,25 @@ def _invoke(
     return None
 
 
-def _worth_decoding(dex: DexFile, method_idx: int, table: _Table) -> bool:
+def _worth_decoding(dex: DexFile, method_idx: int, table: _Table, pi_class_ids: set[int]) -> bool:
     """Whether a register-level pass can find anything: the method loads a string constant
     that is part of a sensitive class or member name (a name built from constants is made of
     such parts), or touches a PI-related class (a const-class or a call: an unresolved lookup
-    there is a fact). Read from the cheap reference decode."""
+    there is a fact). Read from the cheap reference decode; ``pi_class_ids`` are the PI-related
+    classes' type ids in this DEX, so the class tests compare numbers, not names."""
+    owners = dex.method_classes
     for ref in dex.refs(method_idx):
         if ref.opcode in (CONST_STRING, CONST_STRING_JUMBO):
             text = dex.string(ref.index)
             if text and text in table.haystack:  # part of a sensitive class or member name
                 return True
-        elif ref.opcode == CONST_CLASS and dex.type_name(ref.index) in table.classes:
+        elif ref.opcode == CONST_CLASS and ref.index in pi_class_ids:
             return True
-        elif ref.opcode in INVOKE_OPS and dex.method_class(ref.index) in table.classes:
+        elif (
+            ref.opcode in INVOKE_OPS
+            and ref.index < len(owners)
+            and owners[ref.index] in pi_class_ids
+        ):
             return True
     return False
 
@@ -293,8 +299,9 @@ def scan_reflection(
             ]
         else:
             candidates = list(dex.find_refs({INVOKE_OPS: set(ids)}))
+        pi_class_ids = {t for t in map(dex.type_index, table.classes) if t is not None}
         for method_idx in sorted(candidates):
-            if not _worth_decoding(dex, method_idx, table):
+            if not _worth_decoding(dex, method_idx, table, pi_class_ids):
                 continue
             found = _scan_method(dex, method_idx, table)
             caller_class = descriptor_to_java(dex.method_class(method_idx))

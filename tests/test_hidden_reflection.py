@@ -84,3 +84,46 @@ def test_no_reflection_no_cost_no_fact():
         with zipfile.ZipFile(CONSTRUCTED / apk) as z:
             dex = DexFile(z.read("classes.dex"), "classes.dex")
         assert scan_reflection([dex], table.methods, table.fields) == ([], [])
+
+
+def test_real_androidx_reflection_is_pinned():
+    """androidx's own reflective lookups in a real APK (ApiDemos): the resolved call sites and
+    the "target unknown" facts, by method. Pinned so that a change to the cheap pre-filter
+    (which methods are worth decoding) cannot drop any silently."""
+    from conftest import APKS
+
+    evidence = gather(APKS / "ApiDemos-debug.apk")
+    resolved = {(u.caller_class, u.api) for u in evidence.api_uses if u.via == "reflection"}
+    assert resolved == {
+        (
+            "androidx.core.location.LocationManagerCompat",
+            "android.location.LocationManager.registerGnssMeasurementsCallback",
+        ),
+        (
+            "androidx.core.location.LocationManagerCompat$Api19Impl",
+            "android.location.LocationManager.requestLocationUpdates",
+        ),
+        (
+            "androidx.core.location.LocationManagerCompat$Api30Impl",
+            "android.location.LocationManager.requestLocationUpdates",
+        ),
+        (
+            "androidx.core.telephony.TelephonyManagerCompat",
+            "android.telephony.TelephonyManager.getDeviceId",
+        ),
+    }
+    unknown = sorted(
+        h.detail.split(" in ", 1)[1].split(",", 1)[0]
+        for h in evidence.hidden_code
+        if h.kind == "reflection"
+    )
+    assert unknown == [
+        "androidx.core.location.LocationManagerCompat$Api19Impl.tryRequestLocationUpdates",
+        "androidx.core.location.LocationManagerCompat$Api19Impl.tryRequestLocationUpdates",
+        "androidx.core.location.LocationManagerCompat$Api30Impl.tryRequestLocationUpdates",
+        "androidx.core.location.LocationManagerCompat.isLocationEnabled",
+        "androidx.core.location.LocationManagerCompat.registerGnssMeasurementsCallbackOnR",
+        "androidx.core.telephony.SubscriptionManagerCompat.getSlotIndex",
+        "androidx.core.telephony.TelephonyManagerCompat.getImei",
+        "androidx.core.telephony.TelephonyManagerCompat.getSubscriptionId",
+    ]

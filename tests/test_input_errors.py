@@ -224,6 +224,68 @@ def test_fetch_deadline_bounds_a_trickling_server() -> None:
         thread.join(timeout=5)
 
 
+def test_fetch_deadline_covers_a_resolver_that_never_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Name resolution has no timeout of its own. No DNS server can be pointed at here, so the
+    system resolver is replaced by one that hangs until released: the fetch must end at its
+    deadline, not when the resolver gives up (it then fails, which would read "cannot fetch")."""
+    from pica.extract.policy.load import fetch_url
+
+    release = threading.Event()
+    asked: list[str] = []
+    answered: list[str] = []
+
+    def hanging_resolver(host, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        asked.append(host)
+        release.wait(10)
+        answered.append(host)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging_resolver)
+    try:
+        with pytest.raises(InputError, match="deadline") as caught:
+            fetch_url("http://policy.example.cn/p.html", name=None, max_bytes=1024, timeout=0.5)
+        # the fetch ended while the resolver was still waiting (no wall clock read: before
+        # the fix it waited for the resolver to give up, and only then said "deadline")
+        assert asked == ["policy.example.cn"] and answered == []
+    finally:
+        release.set()
+    assert "\n" not in str(caught.value)
+
+
+def test_fetch_connects_to_the_resolved_address() -> None:
+    """The connection goes to what the name resolved to ("localhost" here, a real lookup)."""
+    from pica.extract.policy.load import fetch_url
+
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            body = "<html><body><p>隐私政策</p></body></html>".encode()
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        fetched = fetch_url(
+            f"http://localhost:{server.getsockname()[1]}/p.html",
+            name=None,
+            max_bytes=1024**2,
+            timeout=5.0,
+        )
+    finally:
+        server.close()
+        thread.join(timeout=5)
+    assert "隐私政策".encode() in fetched.data
+
+
 def test_tls_to_a_server_that_is_not_tls_is_one_line() -> None:
     """An https URL answered with a plain-text banner: the ssl error is one InputError line."""
     from pica.extract.policy.load import fetch_url

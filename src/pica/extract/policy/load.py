@@ -148,6 +148,16 @@ def _get_once(parts, host, port, deadline, seconds, max_bytes, lim):  # noqa: AN
             conn = http.client.HTTPConnection(host, port, timeout=remaining)
     except (ValueError, http.client.InvalidURL) as exc:
         raise InputError(f"malformed {where}: {_first(exc)}") from None
+    # the name is resolved first, under the same deadline (getaddrinfo has no timeout of its
+    # own: a resolver that never answers would hang here), and the connection goes to the
+    # addresses found; TLS still checks the certificate against the host name
+    addresses = _resolve_within(host, port, deadline, late, where)
+
+    def connect_resolved(_address, timeout, source=None):  # noqa: ANN001, ANN202
+        return _connect_any(addresses, timeout, source)
+
+    # http.client's one hook for how a connection's socket is made (used by HTTPS too)
+    conn._create_connection = connect_resolved  # type: ignore[attr-defined]
     expired = threading.Event()
     held: list[socket.socket] = []  # the connected socket (http.client drops conn.sock early)
 
@@ -231,6 +241,56 @@ def _get_once(parts, host, port, deadline, seconds, max_bytes, lim):  # noqa: AN
     finally:
         timer.cancel()
         conn.close()
+
+
+def _resolve_within(
+    host: str, port: int, deadline: float, late: InputError, where: str
+) -> list[tuple[str, int]]:
+    """The socket addresses of ``host``, or ``late`` when the resolver has not answered by the
+    deadline (it runs in a daemon thread that is left behind; the process goes on)."""
+    import socket
+    import threading
+    import time
+
+    found: list[tuple[str, int]] = []
+    failed: list[BaseException] = []
+
+    def resolve() -> None:
+        try:
+            for *_rest, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+                if (sockaddr[0], sockaddr[1]) not in found:
+                    found.append((sockaddr[0], sockaddr[1]))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+            failed.append(exc)
+
+    worker = threading.Thread(target=resolve, name="pica-resolve", daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()))
+    if worker.is_alive():
+        raise late
+    if failed:
+        exc = failed[0]
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot fetch {where}: {_first(exc.strerror or exc)}") from None
+        raise InputError(f"cannot fetch {where}: {_first(exc)}") from None
+    if not found:
+        raise InputError(f"cannot fetch {where}: the host name has no address")
+    return found
+
+
+def _connect_any(addresses: list[tuple[str, int]], timeout: float, source=None):  # noqa: ANN001, ANN202
+    """Connect to the first of the resolved addresses that accepts (as create_connection does
+    with the addresses it resolves itself)."""
+    import socket
+
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection(address, timeout, source)
+        except OSError as exc:
+            error = exc
+    assert error is not None
+    raise error
 
 
 def _first(text: object) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -189,39 +190,50 @@ def test_a_batch_runner_sets_limits_per_app() -> None:
     assert extract(APKS / "InsecureBank.apk").app.package
 
 
+@contextmanager
+def one_connection_server(reply: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A loopback TCP server that hands its first connection to ``reply`` in a thread; yields
+    the port, and closes and joins on the way out."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn:
+            reply(conn)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        server.close()
+        thread.join(timeout=5)
+
+
 def test_fetch_deadline_bounds_a_trickling_server() -> None:
     """In-process: a server sending one byte every 0.2 s is cut at the deadline, whatever the
     per-read timeout would allow."""
     from pica.extract.policy.load import fetch_url
 
     stop = threading.Event()
-    server = socket.create_server(("127.0.0.1", 0))
 
-    def serve() -> None:
-        conn, _ = server.accept()
-        with conn:
-            conn.recv(65536)
-            conn.sendall(b"HTTP/1.1 200 OK\r\n\r\n")
-            while not stop.wait(0.2):
-                try:
-                    conn.sendall(b"x")
-                except OSError:
-                    return
+    def trickle(conn: socket.socket) -> None:
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\n\r\n")
+        while not stop.wait(0.2):
+            try:
+                conn.sendall(b"x")
+            except OSError:
+                return
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        with pytest.raises(InputError, match="deadline"):
-            fetch_url(
-                f"http://127.0.0.1:{server.getsockname()[1]}/p.html",
-                name=None,
-                max_bytes=1024**2,
-                timeout=1.0,
-            )
-    finally:
-        stop.set()
-        server.close()
-        thread.join(timeout=5)
+    with one_connection_server(trickle) as port:
+        try:
+            with pytest.raises(InputError, match="deadline"):
+                fetch_url(
+                    f"http://127.0.0.1:{port}/p.html", name=None, max_bytes=1024**2, timeout=1.0
+                )
+        finally:
+            stop.set()
 
 
 def test_fetch_deadline_covers_a_resolver_that_never_answers(
@@ -258,31 +270,19 @@ def test_fetch_connects_to_the_resolved_address() -> None:
     """The connection goes to what the name resolved to ("localhost" here, a real lookup)."""
     from pica.extract.policy.load import fetch_url
 
-    server = socket.create_server(("127.0.0.1", 0))
-
-    def serve() -> None:
-        conn, _ = server.accept()
-        with conn:
-            conn.recv(65536)
-            body = "<html><body><p>隐私政策</p></body></html>".encode()
-            conn.sendall(
-                b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-                + f"Content-Length: {len(body)}\r\n\r\n".encode()
-                + body
-            )
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        fetched = fetch_url(
-            f"http://localhost:{server.getsockname()[1]}/p.html",
-            name=None,
-            max_bytes=1024**2,
-            timeout=5.0,
+    def policy(conn: socket.socket) -> None:
+        conn.recv(65536)
+        body = "<html><body><p>隐私政策</p></body></html>".encode()
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
         )
-    finally:
-        server.close()
-        thread.join(timeout=5)
+
+    with one_connection_server(policy) as port:
+        fetched = fetch_url(
+            f"http://localhost:{port}/p.html", name=None, max_bytes=1024**2, timeout=5.0
+        )
     assert "隐私政策".encode() in fetched.data
 
 
@@ -290,25 +290,10 @@ def test_tls_to_a_server_that_is_not_tls_is_one_line() -> None:
     """An https URL answered with a plain-text banner: the ssl error is one InputError line."""
     from pica.extract.policy.load import fetch_url
 
-    server = socket.create_server(("127.0.0.1", 0))
+    def banner(conn: socket.socket) -> None:
+        conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n" * 20)
+        conn.recv(65536)
 
-    def serve() -> None:
-        conn, _ = server.accept()
-        with conn:
-            conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n" * 20)
-            conn.recv(65536)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        with pytest.raises(InputError) as caught:
-            fetch_url(
-                f"https://127.0.0.1:{server.getsockname()[1]}/p.html",
-                name=None,
-                max_bytes=1024**2,
-                timeout=5.0,
-            )
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with one_connection_server(banner) as port, pytest.raises(InputError) as caught:
+        fetch_url(f"https://127.0.0.1:{port}/p.html", name=None, max_bytes=1024**2, timeout=5.0)
     assert "TLS" in str(caught.value) and "\n" not in str(caught.value)

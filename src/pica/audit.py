@@ -146,15 +146,14 @@ def _app(app: AppInfo) -> dict[str, Any]:
         note: str | None = f"no signer: {app.signer_note}" if app.signer_note else "no signer"
     else:
         note = DEBUG_CERTIFICATE if cert.debug else None
-    data["signer"] = {
-        "scheme": cert.scheme if cert else None,
+    data["signer"] = {  # every key present; None (or {}) without a certificate
+        "scheme": getattr(cert, "scheme", None),
         "subject": dict(cert.subject) if cert else {},
         "issuer": dict(cert.issuer) if cert else {},
-        "serial": cert.serial if cert else None,
-        "not_before": cert.not_before if cert else None,
-        "not_after": cert.not_after if cert else None,
-        "sha256": cert.sha256 if cert else None,
-        "source": cert.source if cert else None,
+        **{
+            k: getattr(cert, k, None)
+            for k in ("serial", "not_before", "not_after", "sha256", "source")
+        },
         "note": note,
     }
     return data
